@@ -1,0 +1,202 @@
+"""`faqbot` and its subcommands. Thin: parse arguments, call kb/ and bot/, print.
+
+Imports are done inside the commands, so that `faqbot ask` starts quickly and
+never loads Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _add_articles_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--articles",
+        metavar="DIR",
+        help="Ordner mit eigenen Artikeln (Standard: $FAQBOT_ARTICLES, sonst die mitgelieferten)",
+    )
+
+
+def _load_index(args: argparse.Namespace):
+    """The index over the good articles; problems go to stderr in one line."""
+    from kb.loader import load_articles
+    from kb.location import articles_dir
+    from kb.retriever import Index
+
+    folder = articles_dir(args.articles)
+    result = load_articles(folder)
+    if result.problems:
+        print(
+            f"Hinweis: {len(result.problems)} Problem(e) in den Artikeln unter {folder} – "
+            f"Details zeigt „faqbot kb check --articles {folder}“.",
+            file=sys.stderr,
+        )
+    return Index(result.articles)
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    from kb.loader import load_articles
+    from kb.location import articles_dir
+
+    folder = articles_dir(args.articles)
+    result = load_articles(folder)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        files = len({problem.path for problem in result.problems})
+        print(f"{len(result.problems)} Problem(e) in {files} Datei(en) gefunden.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    questions = sum(len(article.questions) for article in result.articles)
+    categories = len({article.category for article in result.articles})
+    print(f"OK: {len(result.articles)} Artikel, {questions} Fragen, {categories} Kategorien in {folder}")
+    return EXIT_OK
+
+
+def _hit_json(hit) -> dict:
+    return {"id": hit.article.id, "title": hit.article.title, "score": hit.score}
+
+
+def result_json(result) -> dict:
+    return {
+        "question": result.question,
+        "status": result.status,
+        "answer": _hit_json(result.answer) if result.answer else None,
+        "suggestions": [_hit_json(hit) for hit in result.suggestions],
+    }
+
+
+def _print_result(result) -> None:
+    from bot import messages
+
+    if result.empty:
+        print(messages.EMPTY_QUESTION)
+        return
+    if result.status == "answer":
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        article = result.answer.article
+        console = Console()
+        console.print(Markdown(article.body))
+        if result.suggestions:
+            console.print("\nSiehe auch: " + "; ".join(hit.article.title for hit in result.suggestions), markup=False)
+        return
+    if result.status == "suggest":
+        print(messages.DID_YOU_MEAN)
+        for hit in result.suggestions:
+            print(f"  • {hit.article.title}  (faqbot ask „{hit.article.id}“)")
+        return
+    print(messages.NO_ARTICLE)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    index = _load_index(args)
+    if args.question == "-":
+        # One question per line in, one JSON object per line out, in order.
+        for line in sys.stdin:
+            result = index.ask(line.rstrip("\r\n"))
+            sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return EXIT_OK
+    result = index.ask(args.question)
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False))
+    else:
+        _print_result(result)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from kb.evaluation import CaseFileError, evaluate, read_cases
+
+    try:
+        cases = read_cases(Path(args.file))
+    except CaseFileError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    index = _load_index(args)
+    known = {article.id for article in index.articles}
+    for case in cases:
+        unknown = sorted(case.expected - known)
+        if unknown:
+            print(f"{args.file}:{case.line}: unbekannte Artikel-id {', '.join(unknown)}", file=sys.stderr)
+    report = evaluate(index, cases)
+    inside = sum(1 for o in report.outcomes if o.in_scope)
+    print(f"Fragen: {len(report.outcomes)} ({inside} mit Artikel, {len(report.outcomes) - inside} ohne)")
+    print(f"In-scope top-1 accuracy: {report.accuracy:.1%}")
+    print(f"In-scope top-3 recall:   {report.top3_recall:.1%}")
+    print(f"In-scope MRR:            {report.mrr:.3f}")
+    print(f"Out-of-scope rejection:  {report.rejection:.1%}")
+    if report.misses:
+        print("\nFehler:")
+    for outcome in report.misses:
+        expected = "|".join(sorted(outcome.case.expected)) or "-"
+        got = outcome.result.answer.article.id if outcome.result.answer else "-"
+        top = ", ".join(f"{h.article.id} {h.score:.2f}" for h in outcome.result.suggestions) or "keine"
+        print(
+            f"  Zeile {outcome.case.line}: erwartet {expected}, Status {outcome.result.status}, "
+            f"Antwort {got}; Rang {outcome.rank or '-'}; Vorschläge: {top} — {outcome.case.question}"
+        )
+    failed = (args.min_accuracy is not None and report.accuracy < args.min_accuracy) or (
+        args.min_rejection is not None and report.rejection < args.min_rejection
+    )
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _share(text: str) -> float:
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("erwartet wird ein Anteil zwischen 0 und 1 (oder 0% bis 100%)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faqbot",
+        description="FAQ-Bot für den E-Mail-Dienst von Plusnet WebServer.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="BEFEHL")
+
+    kb = commands.add_parser("kb", help="Wissensbasis prüfen")
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="BEFEHL", required=True)
+    check = kb_commands.add_parser("check", help="alle Artikel prüfen und jedes Problem nennen")
+    _add_articles_option(check)
+    check.set_defaults(func=cmd_kb_check)
+
+    ask = commands.add_parser("ask", help="eine Frage beantworten („-“: eine Frage je Zeile von stdin, JSON Lines)")
+    ask.add_argument("question", metavar="FRAGE")
+    ask.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
+    _add_articles_option(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    evaluation = commands.add_parser("eval", help="Trefferquote auf einer Fragensammlung (TSV) messen")
+    evaluation.add_argument("file", metavar="DATEI")
+    evaluation.add_argument("--min-accuracy", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Trefferquote darunter liegt")
+    evaluation.add_argument("--min-rejection", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Ablehnungsquote darunter liegt")
+    _add_articles_option(evaluation)
+    evaluation.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""Read a folder of Markdown articles, validate them, and say exactly what is wrong.
+
+Every problem is reported as ``path:line: message`` (German, for the support
+team that keeps the articles). A file with a problem that makes it unusable is
+left out; the others are still loaded, so the running bot never dies on one bad
+file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from kb.article import KNOWN_HELPERS, Article
+from kb.markdown import parser, plain_text
+
+FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+    fatal: bool = True  # the file cannot be used as an article
+
+    def __str__(self) -> str:
+        if self.line <= 0:  # a problem of the folder, not of a line
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _FileProblems(list):
+    """Problems of one file, collected rather than raised so all are reported."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+
+    def add(self, line: int, message: str, *, fatal: bool = True) -> None:
+        self.append(Problem(self.path, line, message, fatal))
+
+    @property
+    def fatal(self) -> bool:
+        return any(problem.fatal for problem in self)
+
+
+def _read_text(path: Path, problems: _FileProblems) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.add(1, f"Datei kann nicht gelesen werden ({error.strerror or error}).")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.add(
+            line,
+            f"Die Datei ist nicht in UTF-8 gespeichert (ungültiges Byte 0x{data[error.start]:02x}). "
+            "Bitte speichern Sie sie als UTF-8.",
+        )
+        return None
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | frozenset[str]) -> str:
+    match = process.extractOne(word, sorted(choices), scorer=Levenshtein.distance, score_cutoff=3)
+    return f" Meinten Sie „{match[0]}“?" if match else ""
+
+
+def _compose(front: str, first_line: int, problems: _FileProblems) -> yaml.MappingNode | None:
+    """Parse the front matter as YAML nodes, which keep line numbers for every value."""
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        detail = error.problem or error.context or "unbekannter Fehler"
+        problems.add(line, f"YAML-Fehler im Front Matter: {detail}.")
+        return None
+    except yaml.YAMLError as error:
+        problems.add(first_line, f"YAML-Fehler im Front Matter: {error}.")
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(first_line, "Das Front Matter muss aus Feldern der Form „name: wert“ bestehen.")
+        return None
+    return node
+
+
+def _construct(node: yaml.Node) -> object:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _fields(node: yaml.MappingNode, first_line: int, problems: _FileProblems) -> dict[str, yaml.Node]:
+    """The known fields' value nodes; unknown and repeated fields are reported."""
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        line = first_line + key_node.start_mark.line
+        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+        if key not in FIELDS:
+            hint = _did_you_mean(key, FIELDS)
+            problems.add(line, f"Unbekanntes Feld „{key}“.{hint} Erlaubt sind: {', '.join(FIELDS)}.")
+        elif key in fields:
+            first = first_line + fields[key].start_mark.line
+            problems.add(line, f"Das Feld „{key}“ steht mehrfach im Front Matter (zuerst in Zeile {first}).")
+        else:
+            fields[key] = value_node
+    return fields
+
+
+def _text_field(fields: dict[str, yaml.Node], key: str, first_line: int, problems: _FileProblems) -> str | None:
+    node = fields.get(key)
+    if node is None:
+        problems.add(first_line, f"Pflichtfeld „{key}“ fehlt.")
+        return None
+    line = first_line + node.start_mark.line
+    value = _construct(node)
+    if not isinstance(value, str):
+        problems.add(line, f"Das Feld „{key}“ muss ein Text sein, nicht {_type_de(value)}.")
+        return None
+    if not value.strip():
+        problems.add(line, f"Das Feld „{key}“ ist leer.")
+        return None
+    return value.strip()
+
+
+def _list_field(
+    fields: dict[str, yaml.Node], key: str, first_line: int, problems: _FileProblems, *, required: bool
+) -> list[tuple[int, str]]:
+    """(line, text) for each entry of a list-of-texts field."""
+    node = fields.get(key)
+    if node is None:
+        if required:
+            problems.add(first_line, f"Pflichtfeld „{key}“ fehlt.")
+        return []
+    line = first_line + node.start_mark.line
+    if not isinstance(node, yaml.SequenceNode):
+        problems.add(line, f"Das Feld „{key}“ muss eine Liste sein (jeder Eintrag in einer Zeile mit „- “ davor).")
+        return []
+    entries: list[tuple[int, str]] = []
+    for item in node.value:
+        item_line = first_line + item.start_mark.line
+        value = _construct(item)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "keywords":
+            value = str(item.value)  # a keyword like 993 is meant as text
+        if not isinstance(value, str):
+            problems.add(item_line, f"Ein Eintrag in „{key}“ muss ein Text sein, nicht {_type_de(value)}.")
+        elif not value.strip():
+            problems.add(item_line, f"Ein Eintrag in „{key}“ ist leer.")
+        else:
+            entries.append((item_line, value.strip()))
+    if required and not entries and not node.value:
+        problems.add(line, f"Das Feld „{key}“ ist leer: mindestens ein Eintrag ist nötig.")
+    return entries
+
+
+def _type_de(value: object) -> str:
+    if value is None:
+        return "leer"
+    if isinstance(value, bool):
+        return "ein Wahrheitswert"
+    if isinstance(value, (int, float)):
+        return "eine Zahl"
+    if isinstance(value, list):
+        return "eine Liste"
+    if isinstance(value, dict):
+        return "eine Zuordnung"
+    return type(value).__name__
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """One file's article before the cross-file checks (duplicate ids, related)."""
+
+    article: Article
+    related_lines: dict[str, int]
+    id_line: int
+
+
+def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
+    source = _read_text(path, problems)
+    if source is None:
+        return None
+    lines = source.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.add(1, "Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“.")
+        return None
+    tokens = parser().parse(source)
+    if not tokens or tokens[0].type != "front_matter":
+        problems.add(1, "Front Matter ist nicht abgeschlossen: Die schließende Zeile „---“ fehlt.")
+        return None
+    front, body_tokens = tokens[0], tokens[1:]
+    first_line = 2  # the line after the opening ---
+    node = _compose(front.content, first_line, problems)
+    if node is None:
+        return None
+    fields = _fields(node, first_line, problems)
+
+    article_id = _text_field(fields, "id", first_line, problems)
+    title = _text_field(fields, "title", first_line, problems)
+    category = _text_field(fields, "category", first_line, problems)
+    questions = _list_field(fields, "questions", first_line, problems, required=True)
+    keywords = _list_field(fields, "keywords", first_line, problems, required=False)
+    related = _list_field(fields, "related", first_line, problems, required=False)
+
+    helper = None
+    if "helper" in fields:
+        helper_node = fields["helper"]
+        helper_line = first_line + helper_node.start_mark.line
+        value = _construct(helper_node)
+        if not isinstance(value, str) or value not in KNOWN_HELPERS:
+            known = ", ".join(sorted(KNOWN_HELPERS))
+            problems.add(helper_line, f"Unbekannter Helfer „{value}“. Möglich sind: {known}.{_did_you_mean(str(value), KNOWN_HELPERS)}")
+        else:
+            helper = value
+
+    id_line = first_line + fields["id"].start_mark.line if "id" in fields else first_line
+    if article_id is not None and article_id != path.stem:
+        problems.add(id_line, f"Die id „{article_id}“ passt nicht zum Dateinamen: Die Datei muss „{article_id}.md“ heißen (oder die id „{path.stem}“ lauten).")
+
+    body_line = front.map[1] + 1 if front.map else first_line
+    body = "\n".join(lines[front.map[1]:]).strip() if front.map else ""
+    if not body:
+        problems.add(body_line, "Der Artikeltext fehlt: Nach dem Front Matter muss der Inhalt des Artikels folgen.")
+
+    if problems.fatal or article_id is None or title is None or category is None:
+        return None
+    article = Article(
+        id=article_id,
+        title=title,
+        category=category,
+        questions=tuple(text for _, text in questions),
+        keywords=tuple(text for _, text in keywords),
+        related=tuple(text for _, text in related),
+        helper=helper,
+        body=body,
+        text=plain_text(body_tokens),
+        path=path,
+    )
+    return _Parsed(article, {text: line for line, text in related}, id_line)
+
+
+def load_articles(folder: Path | str) -> LoadResult:
+    """Load and validate every ``*.md`` file in ``folder`` (not recursive)."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        problems.append(Problem(folder, 0, "Der Artikelordner existiert nicht oder ist kein Ordner."))
+        return LoadResult((), tuple(problems))
+    parsed: list[_Parsed] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")):
+        file_problems = _FileProblems(path)
+        result = _parse_file(path, file_problems)
+        if result is not None:
+            first = seen.get(result.article.id)
+            if first is not None:
+                file_problems.add(result.id_line, f"Die id „{result.article.id}“ ist doppelt: Sie wird schon in {first} verwendet.")
+                result = None
+            else:
+                seen[result.article.id] = path
+                parsed.append(result)
+        problems.extend(file_problems)
+
+    articles: list[Article] = []
+    for item in parsed:
+        article = item.article
+        known_related = []
+        for related_id, line in item.related_lines.items():
+            if related_id in seen:
+                known_related.append(related_id)
+            else:
+                hint = _did_you_mean(related_id, frozenset(seen))
+                problems.append(Problem(article.path, line, f"Unbekannter verwandter Artikel „{related_id}“ in related.{hint}", fatal=False))
+        if len(known_related) != len(article.related):
+            article = replace(article, related=tuple(known_related))
+        articles.append(article)
+    if not parsed and not problems:
+        problems.append(Problem(folder, 0, "Der Artikelordner enthält keine Artikel (*.md).", fatal=False))
+    return LoadResult(tuple(articles), tuple(problems))

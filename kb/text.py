@@ -1,0 +1,176 @@
+"""The one normaliser: the same steps for articles and for questions.
+
+casefold → umlauts folded one way (ä→ae, ö→oe, ü→ue, ß→ss) → accents dropped →
+words (hyphens and punctuation split words; "E-Mail" stays one word) → stop
+words dropped → compounds split against the knowledge base's own vocabulary →
+Snowball German stem → synonyms mapped to one canonical stem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+import Stemmer
+
+# Queries longer than this are cut: nobody types an FAQ question of 500 words,
+# and it keeps every search bounded in time.
+MAX_QUERY_CHARS = 1_000
+MAX_TERMS = 64
+
+# A compound is only split into parts of at least this many letters, so that
+# short accidental words ("pass" + "wort") do not tear real words apart.
+MIN_PART = 4
+MIN_COMPOUND = 2 * MIN_PART
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# A single letter before a hyphen belongs to the word: E-Mail → email, not e + mail.
+_LETTER_HYPHEN = re.compile(r"\b([^\W\d_])-(?=[^\W\d_])")
+_WORD = re.compile(r"[^\W_]+")
+_LINKING = ("s", "es", "n", "en")  # Fugenelemente: Zertifikat-s-fehler, Seite-n-rand
+
+
+def _data_words(name: str) -> list[list[str]]:
+    text = resources.files("kb").joinpath("data", name).read_text(encoding="utf-8")
+    return [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    return frozenset(word for line in _data_words("stopwords.txt") for word in line)
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german")
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@cache
+def synonym_stems() -> dict[str, str]:
+    """variant stem → canonical stem."""
+    mapping: dict[str, str] = {}
+    for line in _data_words("synonyms.txt"):
+        canonical = stem(line[0].rstrip(":"))
+        for variant in line[1:]:
+            mapping[stem(fold(variant))] = canonical
+    return mapping
+
+
+def fold(text: str) -> str:
+    """casefold, fold umlauts one way and drop remaining accents (é → e)."""
+    folded = text.casefold().translate(_UMLAUTS)
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words(text: str) -> list[str]:
+    """Folded words without stop words and without single characters."""
+    folded = _LETTER_HYPHEN.sub(r"\1", fold(text))
+    return [word for word in _WORD.findall(folded) if len(word) > 1 and word not in stop_words()]
+
+
+class CompoundSplitter:
+    """Splits German compounds into parts that the vocabulary knows.
+
+    Postfachpasswort → postfach + passwort; Zertifikatsfehlermeldung →
+    zertifikat + fehlermeldung (the linking -s stripped). Where only one side is
+    known (Spamordner with "spam" known), the known part is still returned with
+    the rest, so the question keeps partial credit for it.
+    """
+
+    def __init__(self, vocabulary: Iterable[str]):
+        self.vocabulary = frozenset(word for word in vocabulary if len(word) >= MIN_PART)
+        self._cache: dict[str, tuple[str, ...] | None] = {}
+
+    def _known(self, part: str) -> str | None:
+        """The vocabulary word this part stands for, allowing a linking element."""
+        if part in self.vocabulary:
+            return part
+        for linking in _LINKING:
+            if part.endswith(linking) and part[: -len(linking)] in self.vocabulary:
+                return part[: -len(linking)]
+        return None
+
+    def _full_split(self, word: str) -> tuple[str, ...] | None:
+        """Fewest known parts that make up the whole word, or None."""
+        if word in self._cache:
+            return self._cache[word]
+        self._cache[word] = None  # guards against re-entry while computing
+        best: tuple[str, ...] | None = None
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            head = self._known(word[:cut])
+            if head is None:
+                continue
+            tail = word[cut:]
+            rest = (tail,) if tail in self.vocabulary else self._full_split(tail)
+            if rest is not None and (best is None or len(rest) + 1 < len(best)):
+                best = (head, *rest)
+        self._cache[word] = best
+        return best
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """The parts of ``word``; ``(word,)`` if it is not a compound we can see."""
+        if len(word) < MIN_COMPOUND:
+            return (word,)
+        parts = self._full_split(word)
+        if parts:
+            return parts
+        # Only one side known: keep the known side and the rest as they are.
+        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head, tail = self._known(word[:cut]), word[cut:]
+            if head is not None and len(head) >= 5:
+                return (head, tail)
+            if len(word[:cut]) >= MIN_PART and tail in self.vocabulary and len(tail) >= 5:
+                return (word[:cut], tail)
+        return (word,)
+
+
+class Normaliser:
+    """Turns text into search terms; built once per knowledge base."""
+
+    def __init__(self, vocabulary: Iterable[str] = ()):
+        self.splitter = CompoundSplitter(vocabulary)
+        self._term_cache: dict[str, tuple[str, ...]] = {}
+
+    def _terms_of_word(self, word: str, *, keep_compound: bool) -> tuple[str, ...]:
+        key = (word, keep_compound)
+        cached = self._term_cache.get(key)  # type: ignore[arg-type]
+        if cached is not None:
+            return cached
+        parts = self.splitter.split(word)
+        surface = list(parts)
+        # An article keeps the whole compound as well, so that a question with the
+        # same compound matches it exactly; a question keeps it when it is known.
+        if len(parts) > 1 and (keep_compound or word in self.splitter.vocabulary):
+            surface.append(word)
+        synonyms = synonym_stems()
+        terms = []
+        for part in surface:
+            stemmed = stem(part)
+            terms.append(synonyms.get(stemmed, stemmed))
+        result = tuple(terms)
+        self._term_cache[key] = result  # type: ignore[index]
+        return result
+
+    def terms(self, text: str, *, document: bool = False) -> list[str]:
+        """Search terms of ``text``, in order; repeated terms are kept (term frequency)."""
+        if not document:
+            text = text[:MAX_QUERY_CHARS]
+        terms: list[str] = []
+        for word in words(text):
+            terms.extend(self._terms_of_word(word, keep_compound=document))
+        return terms if document else terms[:MAX_TERMS]
+
+
+def normalise(text: str, vocabulary: Iterable[str] = ()) -> list[str]:
+    """Search terms of a text, for callers without an index at hand."""
+    return Normaliser(vocabulary).terms(text)

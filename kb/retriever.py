@@ -39,21 +39,30 @@ K1 = 1.2  # BM25 term-frequency saturation
 B = 0.5  # BM25 length normalisation (per field)
 
 QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
+UNKNOWN_TERM_WEIGHT = 0.6  # a word the KB never uses, relative to the rarest known term
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
-CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
+CANDIDATES = 30
+# A question that shares only incidental words with an article (its body or
+# example questions, never its title or keywords) is probably about something
+# else: "Cronjob einrichten" shares "einrichten" with the mail-client article.
+OFF_TOPIC_FACTOR = 0.6  # articles (best by coverage) that get the question-similarity pass
 
 # Decision thresholds, chosen on the development set (README explains how).
-ANSWER_MIN_SCORE = 0.50  # below this, never a confident answer
-SUGGEST_MIN_SCORE = 0.30  # below this, no article at all
-ANSWER_MIN_MARGIN = 0.08  # top score must lead the runner-up by this much
+ANSWER_MIN_SCORE = 0.52  # below this, never a confident answer
+SUGGEST_MIN_SCORE = 0.50  # below this, "no article" (status none)
+ANSWER_MIN_MARGIN = 0.04  # the top score must lead the runner-up by this much
+HINT_MIN_SCORE = 0.30  # a "none" reply still lists articles above this as hints
 SUGGESTIONS = 3
 
 
 def max_edits(term: str) -> int:
-    """Edits allowed between a question term and a vocabulary term."""
-    if len(term) <= 3:
+    """Edits allowed between a question term and a vocabulary term.
+
+    Short stems get none: one edit turns "spat" (spät) into "spam".
+    """
+    if len(term) <= 4:
         return 0
-    if len(term) <= 8:
+    if len(term) <= 9:
         return 1
     return 2
 
@@ -99,18 +108,30 @@ class Index:
                     weighted[term] += FIELD_WEIGHTS[field] * count / norm
             for term, wtf in weighted.items():
                 postings[term].append((doc, wtf / (wtf + K1)))
-        self.postings = dict(postings)
+        # Each term's saturation relative to the article that has most of it, so
+        # the article that explains a term best gets full credit for it.
+        self.postings: dict[str, dict[int, float]] = {}
+        for term, docs in postings.items():
+            top = max(saturation for _, saturation in docs)
+            self.postings[term] = {doc: saturation / top for doc, saturation in docs}
+        # The terms that say what an article is about: its title and keywords.
+        self.topic_terms = [frozenset(fields["title"] + fields["keywords"]) for fields in field_terms]
         n = len(self.articles)
         self.idf = {term: self._idf(len(docs), n) for term, docs in self.postings.items()}
-        self.unknown_idf = self._idf(0, n)
+        self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
         self.question_terms = [
             [frozenset(self.normaliser.terms(question)) for question in article.questions] for article in self.articles
         ]
-        # vocabulary grouped by length: a fuzzy lookup only scans lengths within reach
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for term in self.postings:
-            self._by_length[len(term)].append(term)
-        self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
+        # Known stems and words, grouped by length: a fuzzy lookup only scans
+        # the lengths within reach.
+        self._stems_by_length = _group_by_length(self.postings)
+        self._word_stems = {}
+        for word in vocabulary:
+            terms = self.normaliser.terms(word)
+            if len(terms) == 1 and terms[0] in self.postings:
+                self._word_stems[word] = terms[0]
+        self._words_by_length = _group_by_length(self._word_stems)
+        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
 
     @staticmethod
     def _idf(df: int, n: int) -> float:
@@ -125,59 +146,97 @@ class Index:
             "body": terms(article.text, document=True),
         }
 
-    def _resolve(self, term: str) -> tuple[str, float] | None:
-        """The vocabulary term a question term stands for, with its weight factor."""
+    def _fuzzy(self, word: str, by_length: dict[int, list[str]]) -> tuple[str, int] | None:
+        """Closest entry of ``by_length`` within the edits allowed for ``word``."""
+        allowed = max_edits(word)
+        if not allowed:
+            return None
+        candidates = [t for n in range(len(word) - allowed, len(word) + allowed + 1) for t in by_length.get(n, ())]
+        match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
+        return (match[0], match[1]) if match else None
+
+    def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
+        """The vocabulary term a question term stands for, with its weight factor.
+
+        An unknown stem is matched against the known stems; failing that, the
+        word it came from against the known words, because a typo can throw the
+        stemmer off ("newsleter" → "newsl", far from "newslett").
+        """
         if term in self.postings:
             return term, 1.0
-        if term in self._fuzzy_cache:
-            return self._fuzzy_cache[term]
-        allowed = max_edits(term)
+        key = (term, word)
+        if key in self._fuzzy_cache:
+            return self._fuzzy_cache[key]
         best = None
-        if allowed:
-            candidates = [
-                t for length in range(len(term) - allowed, len(term) + allowed + 1) for t in self._by_length.get(length, ())
-            ]
-            match = process.extractOne(term, candidates, scorer=OSA.distance, score_cutoff=allowed)
+        match = self._fuzzy(term, self._stems_by_length)
+        if match is not None:
+            best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+        elif word != term:
+            match = self._fuzzy(word, self._words_by_length)
             if match is not None:
-                best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+                best = (self._word_stems[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
         if len(self._fuzzy_cache) < 100_000:
-            self._fuzzy_cache[term] = best
+            self._fuzzy_cache[key] = best
         return best
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Articles ranked for the question, best first, scores in 0..1."""
-        terms = list(dict.fromkeys(self.normaliser.terms(question)))
-        if not terms or not self.articles:
+        question_words = list({word.text: word for word in self.normaliser.analyse(question)}.values())
+        if not question_words or not self.articles:
             return []
         coverage: dict[int, float] = defaultdict(float)
-        resolved: list[tuple[str, float]] = []  # (vocabulary term, factor) per matched question term
-        total_idf = 0.0
-        for term in terms:
-            match = self._resolve(term)
-            if match is None:
-                total_idf += self.unknown_idf
-                continue
-            vocab_term, factor = match
-            idf = self.idf[vocab_term]
-            total_idf += idf
-            resolved.append(match)
-            for doc, saturation in self.postings[vocab_term]:
-                coverage[doc] += idf * factor * saturation
+        query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
+        total_weight = 0.0
+        for word in question_words:
+            parts = [self._resolve(term, word.text) for term in word.parts]
+            whole = self._resolve(word.whole, word.text) if word.whole else None
+            known = [match for match in (*parts, whole) if match is not None]
+            weight = max((self.idf[term] for term, _ in known), default=self.unknown_idf)
+            if len(known) < len(parts):  # an unknown part of a compound still weighs
+                weight = max(weight, self.unknown_idf)
+            total_weight += weight
+            for term, factor in known:
+                query_weights[term] = max(query_weights.get(term, 0.0), self.idf[term] * factor)
+            for doc, explained in self._word_coverage(parts, whole).items():
+                coverage[doc] += weight * explained
         if not coverage:
             return []
         candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]
-        query_weights: dict[str, float] = {}
-        for vocab_term, factor in resolved:
-            query_weights[vocab_term] = max(query_weights.get(vocab_term, 0.0), self.idf[vocab_term] * factor)
-        query_mass = total_idf - sum(self.idf[t] for t, _ in resolved) + sum(query_weights.values())
+        query_mass = total_weight  # the question's side of the Dice overlap
 
         hits = []
         for doc in candidates:
             similarity = self._question_similarity(doc, query_weights, query_mass)
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[doc] / total_idf + QUESTION_SIMILARITY_WEIGHT * similarity
+            score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[doc] / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
+            if not self._has_topic_term(doc, query_weights):
+                score *= OFF_TOPIC_FACTOR
             hits.append(Hit(self.articles[doc], round(min(1.0, max(0.0, score)), 4)))
         hits.sort(key=lambda hit: (-hit.score, hit.article.id))
         return hits[:limit]
+
+    def _word_coverage(
+        self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None
+    ) -> dict[int, float]:
+        """How well each article explains one question word, 0..1.
+
+        A compound counts once, not once per part: the better of its whole form
+        and the mean of its parts.
+        """
+        explained: dict[int, float] = defaultdict(float)
+        known_parts = [match for match in parts if match is not None]
+        for term, factor in known_parts:
+            for doc, saturation in self.postings[term].items():
+                explained[doc] += factor * saturation / len(parts)
+        if whole is not None:
+            term, factor = whole
+            for doc, saturation in self.postings[term].items():
+                explained[doc] = max(explained[doc], factor * saturation)
+        return explained
+
+    def _has_topic_term(self, doc: int, query_weights: dict[str, float]) -> bool:
+        """Whether a matched question term is in this article's title or keywords."""
+        topic = self.topic_terms[doc]
+        return any(term in topic for term in query_weights)
 
     def _question_similarity(self, doc: int, query_weights: dict[str, float], query_mass: float) -> float:
         """Best idf-weighted Dice overlap of the question with one of the article's questions."""
@@ -201,11 +260,22 @@ class Index:
         return next((a for a in self.articles if a.id == article_id), None)
 
 
+def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:
+    groups: dict[int, list[str]] = defaultdict(list)
+    for string in strings:
+        groups[len(string)].append(string)
+    return dict(groups)
+
+
 def decide(question: str, hits: Iterable[Hit]) -> Result:
-    """answer (confident), suggest (unsure or close runner-up) or none."""
-    ranked = [hit for hit in hits if hit.score >= SUGGEST_MIN_SCORE]
-    if not ranked:
-        return Result(question, "none", None, ())
+    """answer (confident), suggest (unsure or a close runner-up) or none.
+
+    A "none" result may still carry weak hits as hints, for a reply like
+    "Dazu habe ich leider keinen passenden Artikel – vielleicht hilft …".
+    """
+    ranked = [hit for hit in hits if hit.score >= HINT_MIN_SCORE]
+    if not ranked or ranked[0].score < SUGGEST_MIN_SCORE:
+        return Result(question, "none", None, tuple(ranked[:SUGGESTIONS]))
     top = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     if top.score >= ANSWER_MIN_SCORE and top.score - runner_up >= ANSWER_MIN_MARGIN:

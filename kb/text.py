@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from typing import NamedTuple
 from importlib import resources
 
 import Stemmer
@@ -78,6 +79,23 @@ def words(text: str) -> list[str]:
     return [word for word in _WORD.findall(folded) if len(word) > 1 and word not in stop_words()]
 
 
+def _canonical_stem(word: str) -> str:
+    stemmed = stem(word)
+    return synonym_stems().get(stemmed, stemmed)
+
+
+class Word(NamedTuple):
+    """One word of a text and the terms it is searched by."""
+
+    text: str  # folded
+    parts: tuple[str, ...]  # stems of its compound parts (the word itself if not a compound)
+    whole: str | None  # stem of the whole compound, when it is kept beside the parts
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.parts + ((self.whole,) if self.whole else ())
+
+
 class CompoundSplitter:
     """Splits German compounds into parts that the vocabulary knows.
 
@@ -139,36 +157,33 @@ class Normaliser:
 
     def __init__(self, vocabulary: Iterable[str] = ()):
         self.splitter = CompoundSplitter(vocabulary)
-        self._term_cache: dict[str, tuple[str, ...]] = {}
+        self._word_cache: dict[tuple[str, bool], Word] = {}
 
-    def _terms_of_word(self, word: str, *, keep_compound: bool) -> tuple[str, ...]:
+    def word(self, word: str, *, keep_compound: bool = False) -> Word:
+        """The search terms of one folded word."""
         key = (word, keep_compound)
-        cached = self._term_cache.get(key)  # type: ignore[arg-type]
+        cached = self._word_cache.get(key)
         if cached is not None:
             return cached
         parts = self.splitter.split(word)
-        surface = list(parts)
         # An article keeps the whole compound as well, so that a question with the
         # same compound matches it exactly; a question keeps it when it is known.
-        if len(parts) > 1 and (keep_compound or word in self.splitter.vocabulary):
-            surface.append(word)
-        synonyms = synonym_stems()
-        terms = []
-        for part in surface:
-            stemmed = stem(part)
-            terms.append(synonyms.get(stemmed, stemmed))
-        result = tuple(terms)
-        self._term_cache[key] = result  # type: ignore[index]
+        keep_whole = len(parts) > 1 and (keep_compound or word in self.splitter.vocabulary)
+        result = Word(word, tuple(_canonical_stem(part) for part in parts), _canonical_stem(word) if keep_whole else None)
+        if len(self._word_cache) < 200_000:
+            self._word_cache[key] = result
         return result
+
+    def analyse(self, text: str, *, document: bool = False) -> list[Word]:
+        """Each word of ``text`` with its search terms, in order."""
+        if not document:
+            text = text[:MAX_QUERY_CHARS]
+        analysed = [self.word(word, keep_compound=document) for word in words(text)]
+        return analysed if document else analysed[:MAX_TERMS]
 
     def terms(self, text: str, *, document: bool = False) -> list[str]:
         """Search terms of ``text``, in order; repeated terms are kept (term frequency)."""
-        if not document:
-            text = text[:MAX_QUERY_CHARS]
-        terms: list[str] = []
-        for word in words(text):
-            terms.extend(self._terms_of_word(word, keep_compound=document))
-        return terms if document else terms[:MAX_TERMS]
+        return [term for word in self.analyse(text, document=document) for term in word.terms]
 
 
 def normalise(text: str, vocabulary: Iterable[str] = ()) -> list[str]:

@@ -25,19 +25,18 @@ def _add_articles_option(parser: argparse.ArgumentParser) -> None:
 
 def _load_index(args: argparse.Namespace):
     """The index over the good articles; problems go to stderr in one line."""
-    from kb.loader import load_articles
+    from kb.cache import load_index
     from kb.location import articles_dir
-    from kb.retriever import Index
 
     folder = articles_dir(args.articles)
-    result = load_articles(folder)
-    if result.problems:
+    loaded = load_index(folder)
+    if loaded.problem_count:
         print(
-            f"Hinweis: {len(result.problems)} Problem(e) in den Artikeln unter {folder} – "
+            f"Hinweis: {loaded.problem_count} Problem(e) in den Artikeln unter {folder} – "
             f"Details zeigt „faqbot kb check --articles {folder}“.",
             file=sys.stderr,
         )
-    return Index(result.articles)
+    return loaded.index
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:

@@ -234,7 +234,11 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
 
     id_line = first_line + fields["id"].start_mark.line if "id" in fields else first_line
     if article_id is not None and article_id != path.stem:
-        problems.add(id_line, f"Die id „{article_id}“ passt nicht zum Dateinamen: Die Datei muss „{article_id}.md“ heißen (oder die id „{path.stem}“ lauten).")
+        problems.add(
+            id_line,
+            f"Die id „{article_id}“ passt nicht zum Dateinamen: Die Datei muss „{article_id}.md“ heißen (oder die id „{path.stem}“ lauten).",
+            fatal=False,  # still usable under its id; a second file with that id is then a duplicate
+        )
 
     body_line = front.map[1] + 1 if front.map else first_line
     body = "\n".join(lines[front.map[1]:]).strip() if front.map else ""

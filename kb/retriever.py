@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -109,15 +110,19 @@ class Index:
             for term, wtf in weighted.items():
                 postings[term].append((doc, wtf / (wtf + K1)))
         # Each term's saturation relative to the article that has most of it, so
-        # the article that explains a term best gets full credit for it.
-        self.postings: dict[str, dict[int, float]] = {}
+        # the article that explains a term best gets full credit for it. Stored
+        # as arrays: a question then touches thousands of articles in one step.
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, docs in postings.items():
             top = max(saturation for _, saturation in docs)
-            self.postings[term] = {doc: saturation / top for doc, saturation in docs}
+            self.postings[term] = (
+                np.fromiter((doc for doc, _ in docs), dtype=np.int32, count=len(docs)),
+                np.fromiter((saturation / top for _, saturation in docs), dtype=np.float64, count=len(docs)),
+            )
         # The terms that say what an article is about: its title and keywords.
         self.topic_terms = [frozenset(fields["title"] + fields["keywords"]) for fields in field_terms]
         n = len(self.articles)
-        self.idf = {term: self._idf(len(docs), n) for term, docs in self.postings.items()}
+        self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
         self.question_terms = [
             [frozenset(self.normaliser.terms(question)) for question in article.questions] for article in self.articles
@@ -184,7 +189,7 @@ class Index:
         question_words = list({word.text: word for word in self.normaliser.analyse(question)}.values())
         if not question_words or not self.articles:
             return []
-        coverage: dict[int, float] = defaultdict(float)
+        coverage = np.zeros(len(self.articles))
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
         total_weight = 0.0
         for word in question_words:
@@ -197,40 +202,40 @@ class Index:
             total_weight += weight
             for term, factor in known:
                 query_weights[term] = max(query_weights.get(term, 0.0), self.idf[term] * factor)
-            for doc, explained in self._word_coverage(parts, whole).items():
-                coverage[doc] += weight * explained
-        if not coverage:
+            coverage += weight * self._word_coverage(parts, whole)
+        covered = np.flatnonzero(coverage)
+        if not len(covered):
             return []
-        candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]
+        # best first; ties keep article order, so results are deterministic
+        candidates = covered[np.argsort(-coverage[covered], kind="stable")[:CANDIDATES]].tolist()
         query_mass = total_weight  # the question's side of the Dice overlap
 
         hits = []
         for doc in candidates:
             similarity = self._question_similarity(doc, query_weights, query_mass)
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[doc] / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
+            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
             if not self._has_topic_term(doc, query_weights):
                 score *= OFF_TOPIC_FACTOR
             hits.append(Hit(self.articles[doc], round(min(1.0, max(0.0, score)), 4)))
         hits.sort(key=lambda hit: (-hit.score, hit.article.id))
         return hits[:limit]
 
-    def _word_coverage(
-        self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None
-    ) -> dict[int, float]:
+    def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form
         and the mean of its parts.
         """
-        explained: dict[int, float] = defaultdict(float)
-        known_parts = [match for match in parts if match is not None]
-        for term, factor in known_parts:
-            for doc, saturation in self.postings[term].items():
-                explained[doc] += factor * saturation / len(parts)
+        explained = np.zeros(len(self.articles))
+        for match in parts:
+            if match is not None:
+                term, factor = match
+                docs, saturation = self.postings[term]
+                explained[docs] += saturation * (factor / len(parts))
         if whole is not None:
             term, factor = whole
-            for doc, saturation in self.postings[term].items():
-                explained[doc] = max(explained[doc], factor * saturation)
+            docs, saturation = self.postings[term]
+            explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
     def _has_topic_term(self, doc: int, query_weights: dict[str, float]) -> bool:

@@ -27,6 +27,8 @@ MAX_TERMS = 64
 MIN_PART = 4
 MIN_COMPOUND = 2 * MIN_PART
 
+# Terminal escape sequences (colours pasted from a terminal) are not words.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # A single letter before a hyphen belongs to the word: E-Mail → email, not e + mail.
 _LETTER_HYPHEN = re.compile(r"\b([^\W\d_])-(?=[^\W\d_])")
@@ -75,7 +77,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words without stop words and without single characters."""
-    folded = _LETTER_HYPHEN.sub(r"\1", fold(text))
+    folded = _LETTER_HYPHEN.sub(r"\1", fold(_ANSI_ESCAPE.sub(" ", text)))
     return [word for word in _WORD.findall(folded) if len(word) > 1 and word not in stop_words()]
 
 

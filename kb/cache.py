@@ -1,0 +1,100 @@
+"""A ready-built index on disk, so that `faqbot ask` does not parse and index
+every article (and import the Markdown and YAML parsers) on each start.
+
+The cache key is a hash of the articles' bytes and of the knowledge-base code
+and data, so any edit to an article or to the normaliser builds a new index.
+The cache is only a speed-up: whatever goes wrong with it (no cache folder,
+read-only disk, a damaged file), the index is built from the articles as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.retriever import Index
+
+CACHE_ENV_VAR = "FAQBOT_CACHE_DIR"
+KEEP_FILES = 8  # indexes of recent article versions and folders; older ones are removed
+_KB_SOURCES = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedIndex:
+    index: Index
+    problem_count: int  # problems `faqbot kb check` would report for this folder
+
+
+def _fingerprint(folder: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(_KB_SOURCES.glob("*.py")) + sorted((_KB_SOURCES / "data").glob("*.txt")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(str(folder.resolve()).encode() + b"\0")
+        for path in sorted(folder.glob("*.md")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None  # unreadable articles: let the loader report them
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get(CACHE_ENV_VAR, "").strip()
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("faqbot", appauthor=False))
+
+
+def _build(folder: Path) -> LoadedIndex:
+    from kb.loader import load_articles
+
+    result = load_articles(folder)
+    return LoadedIndex(Index(result.articles), len(result.problems))
+
+
+def load_index(folder: Path, *, use_cache: bool = True) -> LoadedIndex:
+    """The index over the good articles of ``folder``, from the cache when it is current."""
+    key = _fingerprint(folder) if use_cache and folder.is_dir() else None
+    if key is None:
+        return _build(folder)
+    path = cache_dir() / f"index-{key[:32]}.pickle"
+    try:
+        with path.open("rb") as stream:
+            loaded = pickle.load(stream)
+        if isinstance(loaded, LoadedIndex):
+            return loaded
+    except Exception:  # noqa: BLE001 - any damaged or missing cache file just means: build anew
+        pass
+    loaded = _build(folder)
+    _store(path, loaded)
+    return loaded
+
+
+def _store(path: Path, loaded: LoadedIndex) -> None:
+    # Written to a temporary file and renamed, so a parallel reader never sees half a file.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as stream:
+            temporary = Path(stream.name)
+            pickle.dump(loaded, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        if "temporary" in locals():
+            temporary.unlink(missing_ok=True)
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    try:
+        files = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP_FILES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.loader import load_articles
+from kb.location import shipped_articles_dir
+from kb.retriever import Index
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    return load_articles(shipped_articles_dir())
+
+
+@pytest.fixture(scope="session")
+def index(shipped):
+    return Index(shipped.articles)
+
+
+VALID_FRONT = """---
+id: {id}
+title: Ein Titel
+category: Test
+questions:
+  - Erste Frage?
+keywords:
+  - eins
+related: []
+---
+
+# Überschrift
+
+Text des Artikels.
+"""
+
+
+@pytest.fixture
+def write_article(tmp_path):
+    """Write an article file into a fresh folder; returns the folder."""
+
+    def write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return tmp_path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Keep the index cache of every test (and of the processes it starts) out of the user's."""
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

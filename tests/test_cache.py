@@ -1,0 +1,64 @@
+"""The on-disk index cache: faster starts, never stale, never a reason to fail."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import VALID_FRONT
+
+from kb.cache import cache_dir, load_index
+
+
+def make_kb(folder, title="Ein Titel"):
+    folder.mkdir(exist_ok=True)
+    (folder / "a.md").write_text(VALID_FRONT.format(id="a").replace("Ein Titel", title), encoding="utf-8")
+    return folder
+
+
+def test_second_load_comes_from_the_cache(tmp_path):
+    kb = make_kb(tmp_path / "kb")
+    first = load_index(kb)
+    files = list(cache_dir().glob("index-*.pickle"))
+    assert len(files) == 1
+    second = load_index(kb)
+    assert [a.title for a in second.index.articles] == ["Ein Titel"]
+    assert second.index.search("Erste Frage")[0].score == first.index.search("Erste Frage")[0].score
+
+
+def test_an_edited_article_is_never_served_stale(tmp_path):
+    kb = make_kb(tmp_path / "kb")
+    load_index(kb)
+    make_kb(kb, title="Neuer Titel")
+    assert [a.title for a in load_index(kb).index.articles] == ["Neuer Titel"]
+
+
+def test_problems_are_counted_from_the_cache_too(tmp_path):
+    kb = make_kb(tmp_path / "kb")
+    (kb / "kaputt.md").write_text("kein front matter", encoding="utf-8")
+    assert load_index(kb).problem_count == 1
+    assert load_index(kb).problem_count == 1
+
+
+def test_damaged_cache_file_is_rebuilt(tmp_path):
+    kb = make_kb(tmp_path / "kb")
+    load_index(kb)
+    (cached,) = cache_dir().glob("index-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    assert [a.id for a in load_index(kb).index.articles] == ["a"]
+
+
+def test_unwritable_cache_folder_still_answers(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(blocker / "cache"))
+    kb = make_kb(tmp_path / "kb")
+    assert [a.id for a in load_index(kb).index.articles] == ["a"]
+    assert not os.path.exists(blocker / "cache")
+
+
+def test_old_cache_files_are_pruned(tmp_path):
+    kb = make_kb(tmp_path / "kb")
+    for number in range(12):
+        make_kb(kb, title=f"Titel {number}")
+        load_index(kb)
+    assert len(list(cache_dir().glob("index-*.pickle"))) <= 8

@@ -1,0 +1,148 @@
+"""Every validation problem, each from its own small article file."""
+
+from __future__ import annotations
+
+from conftest import VALID_FRONT
+
+from kb.loader import load_articles
+
+
+def problems_of(folder):
+    return [str(problem) for problem in load_articles(folder).problems]
+
+
+def test_valid_article_loads(write_article):
+    folder = write_article("a.md", VALID_FRONT.format(id="a"))
+    result = load_articles(folder)
+    assert result.ok
+    (article,) = result.articles
+    assert article.questions == ("Erste Frage?",)
+    assert article.body.startswith("# Überschrift")
+    assert article.text == "Überschrift\nText des Artikels."
+
+
+def test_unreadable_file(tmp_path):
+    (tmp_path / "kaputt.md").mkdir()  # a folder named like an article cannot be read as a file
+    (problem,) = problems_of(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'kaputt.md'}:1: Datei kann nicht gelesen werden")
+
+
+def test_not_utf8_names_the_line(write_article):
+    text = VALID_FRONT.format(id="a").replace("Text des Artikels.", "Text mit Umlaut \xe4.").encode("latin-1")
+    folder = write_article("a.md", text)
+    (problem,) = problems_of(folder)
+    # the heading "Überschrift" in line 12 is the first byte that is not UTF-8
+    assert problem.endswith("a.md:12: Die Datei ist nicht in UTF-8 gespeichert (ungültiges Byte 0xdc). Bitte speichern Sie sie als UTF-8.")
+
+
+def test_missing_front_matter(write_article):
+    folder = write_article("a.md", "# Nur Text\n")
+    (problem,) = problems_of(folder)
+    assert problem.endswith("a.md:1: Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“.")
+
+
+def test_unterminated_front_matter(write_article):
+    folder = write_article("a.md", "---\nid: a\ntitle: x\n\nText\n")
+    (problem,) = problems_of(folder)
+    assert "a.md:1: Front Matter ist nicht abgeschlossen" in problem
+
+
+def test_yaml_error_names_its_line(write_article):
+    text = VALID_FRONT.format(id="a").replace("category: Test", "category: [Test")
+    folder = write_article("a.md", text)
+    (problem,) = problems_of(folder)
+    assert "a.md:5: YAML-Fehler im Front Matter" in problem
+
+
+def test_missing_fields(write_article):
+    text = "---\nkeywords: [x]\n---\n\n"
+    folder = write_article("a.md", text)
+    found = problems_of(folder)
+    for field in ("id", "title", "category", "questions"):
+        assert any(f"Pflichtfeld „{field}“ fehlt" in p for p in found), field
+    assert any("Der Artikeltext fehlt" in p for p in found)
+
+
+def test_empty_fields(write_article):
+    text = VALID_FRONT.format(id="a").replace("title: Ein Titel", 'title: "  "').replace("  - Erste Frage?", "")
+    text = text.replace("questions:\n", "questions: []\n")
+    folder = write_article("a.md", text)
+    found = problems_of(folder)
+    assert any(":3: Das Feld „title“ ist leer." in p for p in found)
+    assert any(":5: Das Feld „questions“ ist leer" in p for p in found)
+
+
+def test_wrong_types(write_article):
+    text = VALID_FRONT.format(id="a").replace("title: Ein Titel", "title: 42").replace(
+        "questions:\n  - Erste Frage?", "questions: Nur eine Frage"
+    )
+    text = text.replace("  - eins", "  - [verschachtelt]")
+    folder = write_article("a.md", text)
+    found = problems_of(folder)
+    assert any(":3: Das Feld „title“ muss ein Text sein, nicht eine Zahl." in p for p in found)
+    assert any("Das Feld „questions“ muss eine Liste sein" in p for p in found)
+    assert any("Ein Eintrag in „keywords“ muss ein Text sein, nicht eine Liste." in p for p in found)
+
+
+def test_id_must_match_file_name(write_article):
+    folder = write_article("anders.md", VALID_FRONT.format(id="a"))
+    (problem,) = problems_of(folder)
+    assert "anders.md:2:" in problem
+    assert "anders.md:2: Die id „a“ passt nicht zum Dateinamen: Die Datei muss „a.md“ heißen" in problem
+
+
+def test_duplicate_id_is_reported_and_first_kept(tmp_path):
+    (tmp_path / "a.md").write_text(VALID_FRONT.format(id="a"), encoding="utf-8")
+    (tmp_path / "b.md").write_text(VALID_FRONT.format(id="a"), encoding="utf-8")
+    result = load_articles(tmp_path)
+    assert [article.path.name for article in result.articles] == ["a.md"]
+    found = [str(p) for p in result.problems]
+    assert any("b.md:2: Die id „a“ passt nicht zum Dateinamen" in p for p in found)
+    assert any(f"b.md:2: Die id „a“ ist doppelt: Sie wird schon in {tmp_path / 'a.md'} verwendet." in p for p in found)
+
+
+def test_unknown_related_is_reported_but_article_kept(write_article):
+    text = VALID_FRONT.format(id="a").replace("related: []", "related:\n  - gibt-es-nicht")
+    folder = write_article("a.md", text)
+    result = load_articles(folder)
+    assert [a.id for a in result.articles] == ["a"]
+    assert result.articles[0].related == ()
+    (problem,) = [str(p) for p in result.problems]
+    assert "a.md:10: Unbekannter verwandter Artikel „gibt-es-nicht“ in related." in problem
+
+
+def test_unknown_helper_suggests_the_right_one(write_article):
+    text = VALID_FRONT.format(id="a").replace("related: []", "related: []\nhelper: sfp")
+    folder = write_article("a.md", text)
+    (problem,) = problems_of(folder)
+    assert "a.md:10: Unbekannter Helfer „sfp“. Möglich sind: ports, spf. Meinten Sie „spf“?" in problem
+
+
+def test_unknown_field_suggests_the_right_one(write_article):
+    text = VALID_FRONT.format(id="a").replace("keywords:", "keywrods:")
+    folder = write_article("a.md", text)
+    (problem,) = problems_of(folder)
+    assert "a.md:7: Unbekanntes Feld „keywrods“. Meinten Sie „keywords“?" in problem
+
+
+def test_repeated_field(write_article):
+    text = VALID_FRONT.format(id="a").replace("category: Test", "category: Test\ncategory: Noch einmal")
+    folder = write_article("a.md", text)
+    (problem,) = problems_of(folder)
+    assert "a.md:5: Das Feld „category“ steht mehrfach im Front Matter (zuerst in Zeile 4)." in problem
+
+
+def test_every_problem_of_every_file_is_reported_and_good_files_load(tmp_path):
+    (tmp_path / "gut.md").write_text(VALID_FRONT.format(id="gut"), encoding="utf-8")
+    (tmp_path / "schlecht.md").write_text("---\ntitle: 1\n---\n", encoding="utf-8")
+    (tmp_path / "kaputt.md").write_text("kein front matter", encoding="utf-8")
+    result = load_articles(tmp_path)
+    assert [a.id for a in result.articles] == ["gut"]
+    files = {problem.path.name for problem in result.problems}
+    assert files == {"schlecht.md", "kaputt.md"}
+    assert len([p for p in result.problems if p.path.name == "schlecht.md"]) >= 4
+
+
+def test_missing_folder(tmp_path):
+    (problem,) = problems_of(tmp_path / "nicht-da")
+    assert problem.endswith("Der Artikelordner existiert nicht oder ist kein Ordner.")

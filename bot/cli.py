@@ -15,10 +15,12 @@ from pathlib import Path
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def _add_articles_option(parser: argparse.ArgumentParser) -> None:
+def _add_articles_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
     parser.add_argument(
         "--articles",
         metavar="DIR",
+        # Subcommands must not reset a folder given before them (faqbot --articles X ask …).
+        default=None if top_level else argparse.SUPPRESS,
         help="Ordner mit eigenen Artikeln (Standard: $FAQBOT_ARTICLES, sonst die mitgelieferten)",
     )
 
@@ -148,6 +150,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from bot.tui import create_app
+
+    mode = "agent" if args.command == "agent" else "chat"
+    create_app(mode, args.articles).run()
+    return EXIT_OK
+
+
 def _share(text: str) -> float:
     value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     if not 0 <= value <= 1:
@@ -160,7 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="faqbot",
         description="FAQ-Bot für den E-Mail-Dienst von Plusnet WebServer.",
     )
+    _add_articles_option(parser, top_level=True)
+    parser.set_defaults(func=cmd_app)
     commands = parser.add_subparsers(dest="command", metavar="BEFEHL")
+
+    chat = commands.add_parser("chat", help="den Chat für Kunden starten (Standard ohne Befehl)")
+    _add_articles_option(chat)
+    chat.set_defaults(func=cmd_app)
+    agent = commands.add_parser("agent", help="die Konsole für den Support starten: suchen, Vorschau, in ein Ticket kopieren")
+    _add_articles_option(agent)
+    agent.set_defaults(func=cmd_app)
 
     kb = commands.add_parser("kb", help="Wissensbasis prüfen")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="BEFEHL", required=True)
@@ -186,9 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return EXIT_OK
     try:
         return args.func(args)
     except KeyboardInterrupt:

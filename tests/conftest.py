@@ -57,3 +57,14 @@ def write_article(tmp_path):
 def private_cache(tmp_path_factory, monkeypatch):
     """Keep the index cache of every test (and of the processes it starts) out of the user's."""
     monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """The app as the CLI builds it, with blinking and saving made test-friendly."""
+    from bot.tui import create_app
+
+    def make(mode: str = "chat", articles=None):
+        return create_app(mode, articles, save_dir=tmp_path, cursor_blink=False)
+
+    return make

@@ -1,0 +1,118 @@
+"""One turn of the conversation: small talk, retrieval, fallback → Reply.
+
+No Textual here: the chat app, the browser and tests all use the same turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot import messages
+from kb.article import Article
+from kb.retriever import Index
+from kb.text import fold
+
+SMALLTALK_MIN_SIMILARITY = 88  # rapidfuzz ratio (0..100) for a small-talk phrase with a typo
+SMALLTALK_MAX_WORDS = 8  # longer messages are questions, even when they start with "Hallo"
+MAX_MESSAGE_CHARS = 500  # what a chat message may hold; longer text is cut
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    kind: str  # "answer" | "suggest" | "none" | "empty" | "smalltalk"
+    text: str  # what the bot says, Markdown (bot wording only, never user text)
+    article: Article | None = None
+    score: float | None = None
+    suggestions: tuple[Article, ...] = ()
+    intent: str | None = None  # the small-talk intent
+
+
+@dataclass(frozen=True, slots=True)
+class _Intent:
+    name: str
+    phrases: tuple[str, ...]
+    reply: str
+
+
+@cache
+def _intents() -> tuple[_Intent, ...]:
+    text = resources.files("bot").joinpath("data", "smalltalk.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return tuple(
+        _Intent(name, tuple(_plain(phrase) for phrase in entry["phrases"]), entry["reply"]) for name, entry in data.items()
+    )
+
+
+def _plain(text: str) -> str:
+    """Folded words separated by single spaces: how messages and phrases are compared."""
+    return " ".join(re.findall(r"[^\W_]+", fold(text)))
+
+
+def categories(index: Index) -> list[str]:
+    return sorted({article.category for article in index.articles})
+
+
+def smalltalk_intent(message: str) -> _Intent | None:
+    plain = _plain(message)
+    if not plain or len(plain.split()) > SMALLTALK_MAX_WORDS:
+        return None
+    best: tuple[_Intent, float] | None = None
+    for intent in _intents():
+        match = process.extractOne(plain, intent.phrases, scorer=fuzz.ratio, score_cutoff=SMALLTALK_MIN_SIMILARITY)
+        if match is not None and (best is None or match[1] > best[1]):
+            best = (intent, match[1])
+    return best[0] if best else None
+
+
+class Dialog:
+    """Turns a customer's message into the bot's reply."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def _fill(self, template: str) -> str:
+        return template.format(hotline=messages.HOTLINE, categories=", ".join(categories(self.index)))
+
+    def reply(self, message: str) -> Reply:
+        message = message[:MAX_MESSAGE_CHARS]
+        if not message.strip():
+            return Reply("empty", messages.EMPTY_QUESTION)
+        intent = smalltalk_intent(message)
+        if intent is not None:
+            return Reply("smalltalk", self._fill(intent.reply), intent=intent.name)
+        result = self.index.ask(message)
+        others = tuple(hit.article for hit in result.suggestions)
+        if result.status == "answer":
+            return Reply("answer", "", result.answer.article, result.answer.score, others)
+        if result.status == "suggest":
+            return Reply("suggest", messages.DID_YOU_MEAN, suggestions=others)
+        return Reply("none", self.fallback_text(), suggestions=others)
+
+    def fallback_text(self) -> str:
+        return messages.NO_ARTICLE + "\n\nDiese Themen kenne ich: " + ", ".join(categories(self.index)) + "."
+
+    def not_helpful(self, article: Article, next_best: tuple[Article, ...]) -> Reply:
+        """The reply to "Nein" after an answer: the next-best articles and the hotline."""
+        text = (
+            "Schade, dass Ihnen das nicht geholfen hat. "
+            + ("Vielleicht passt einer dieser Artikel besser. " if next_best else "")
+            + f"Oder rufen Sie unseren Support an: kostenlos unter {messages.HOTLINE}."
+        )
+        return Reply("suggest" if next_best else "none", text, suggestions=next_best)
+
+    def article_reply(self, article: Article) -> Reply:
+        """An article the customer picked (from suggestions, a category or the palette)."""
+        return Reply("answer", "", article, None, tuple(a for a in self._related(article)))
+
+    def _related(self, article: Article) -> list[Article]:
+        return [a for rid in article.related if (a := self.index.by_id(rid)) is not None]
+
+    def category_reply(self, category: str) -> Reply:
+        articles = tuple(a for a in self.index.articles if a.category == category)
+        return Reply("suggest", f"Artikel im Thema **{category}**:", suggestions=articles)

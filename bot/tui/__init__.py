@@ -1,0 +1,20 @@
+"""The Textual app. `create_app` is the one way the CLI and the tests build it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.tui.app import FaqApp, Mode
+from kb.cache import load_index
+from kb.location import articles_dir
+
+
+def create_app(
+    mode: Mode = "chat",
+    articles: str | Path | None = None,
+    *,
+    save_dir: Path | None = None,
+    cursor_blink: bool = True,
+) -> FaqApp:
+    loaded = load_index(articles_dir(articles))
+    return FaqApp(mode, loaded.index, problem_count=loaded.problem_count, save_dir=save_dir, cursor_blink=cursor_blink)

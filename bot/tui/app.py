@@ -1,0 +1,72 @@
+"""The Textual app, in two modes: the customer chat and the support console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from textual.app import App
+from textual.binding import Binding
+
+from bot.dialog import Dialog
+from bot.tui.commands import ArticleCommands, HelperCommands
+from bot.tui.helpers import helper
+from bot.tui.screens.agent import AgentScreen
+from bot.tui.screens.chat import ChatScreen
+from kb.article import Article
+from kb.retriever import Index
+
+Mode = Literal["chat", "agent"]
+WIDGET_STYLES = ["widgets/chat_messages.tcss"]
+
+
+class FaqApp(App):
+    CSS_PATH = WIDGET_STYLES
+    COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [Binding("ctrl+q", "quit", "Beenden", priority=True)]
+
+    def __init__(
+        self,
+        mode: Mode,
+        index: Index,
+        *,
+        problem_count: int = 0,
+        save_dir: Path | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.mode = mode
+        self.index = index
+        self.dialog = Dialog(index)
+        self.problem_count = problem_count
+        self.save_dir = save_dir or Path.cwd()
+        self.input_cursor_blink = cursor_blink  # off in tests and snapshots
+        self.title = "Plusnet WebServer – E-Mail-Hilfe"
+        self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
+
+    def on_mount(self) -> None:
+        if self.mode == "agent":
+            self.push_screen(AgentScreen(self.index, self.save_dir))
+        else:
+            self.push_screen(ChatScreen(self.dialog, self.save_dir))
+        if self.problem_count:
+            self.notify(
+                f"{self.problem_count} Problem(e) in den Artikeln: fehlerhafte Artikel wurden übersprungen. "
+                "Details zeigt „faqbot kb check“.",
+                title="Artikel",
+                severity="warning",
+                markup=False,
+            )
+        if not self.index.articles:
+            self.notify("Es wurden keine Artikel geladen.", title="Artikel", severity="error", markup=False)
+
+    def open_article(self, article: Article) -> None:
+        show = getattr(self.screen, "show_article", None)
+        if show is not None:
+            show(article)
+
+    def open_helper(self, name: str) -> None:
+        entry = helper(name)
+        if entry is not None:
+            self.push_screen(entry.make_screen())

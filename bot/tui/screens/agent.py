@@ -1,0 +1,195 @@
+"""The support console: search as you type, preview, copy into a ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from bot.tui.helpers import helper
+from bot.tui.widgets.bounded_input import BoundedInput
+from kb.article import Article
+from kb.retriever import Hit, Index
+
+ALL_CATEGORIES = "*"
+
+
+def ticket_text(article: Article, *, markdown: bool) -> str:
+    """The article as it goes into a ticket (its body starts with its own heading)."""
+    return (article.body if markdown else article.text) + "\n"
+
+
+class AgentScreen(Screen):
+    CSS_PATH = "agent.tcss"
+    BINDINGS = [
+        Binding("ctrl+f", "focus_search", "Suchen"),
+        Binding("ctrl+k", "copy_markdown", "Markdown kopieren"),
+        Binding("ctrl+t", "copy_text", "Text kopieren"),
+        Binding("ctrl+s", "save", "Als Datei speichern"),
+        Binding("ctrl+e", "open_helper", "Helfer öffnen"),
+    ]
+
+    class ResultsReady(Message):
+        def __init__(self, query: str, category: str, hits: list[Hit]) -> None:
+            super().__init__()
+            self.query = query
+            self.category = category
+            self.hits = hits
+
+    def __init__(self, index: Index, save_dir: Path) -> None:
+        super().__init__()
+        self.index = index
+        self.save_dir = save_dir
+        self.shown: list[Article] = []  # the articles in the result list, in order
+        self.current: Article | None = None
+
+    def compose(self) -> ComposeResult:
+        categories = sorted({article.category for article in self.index.articles})
+        yield Header()
+        with Horizontal():
+            with Vertical(id="search-pane"):
+                yield BoundedInput(placeholder="Suchen: Stichwort oder Kundenfrage …", id="search", max_length=500)
+                yield Select(
+                    [("Alle Themen", ALL_CATEGORIES), *((category, category) for category in categories)],
+                    value=ALL_CATEGORIES,
+                    allow_blank=False,
+                    id="category",
+                )
+                yield OptionList(id="results")
+            with VerticalScroll(id="preview-pane"):
+                yield Markdown(id="preview", open_links=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.app.input_cursor_blink
+        self._search("", ALL_CATEGORIES)
+        self.query_one("#search").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("copy_markdown", "copy_text", "save"):
+            return self.current is not None or None  # None: shown greyed out
+        if action == "open_helper":
+            return bool(self.current and helper(self.current.helper)) or None
+        return True
+
+    # --- search -------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._search(event.value, self._category())
+
+    @on(Select.Changed, "#category")
+    def _category_changed(self) -> None:
+        self._search(self.query_one("#search", Input).value, self._category())
+
+    def _category(self) -> str:
+        value = self.query_one("#category", Select).value
+        return value if isinstance(value, str) else ALL_CATEGORIES
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: str, category: str) -> None:
+        # exclusive: a newer keystroke cancels this one; stale results are dropped below too.
+        if query.strip():
+            hits = self.index.search(query, limit=len(self.index.articles))
+        else:
+            hits = [Hit(article, 0.0) for article in sorted(self.index.articles, key=lambda a: (a.category, a.title))]
+        if category != ALL_CATEGORIES:
+            hits = [hit for hit in hits if hit.article.category == category]
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ResultsReady(query, category, hits))
+
+    @on(ResultsReady)
+    def _show_results(self, event: ResultsReady) -> None:
+        if event.query != self.query_one("#search", Input).value or event.category != self._category():
+            return  # typed on since: a newer search is on its way
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        self.shown = [hit.article for hit in event.hits]
+        searching = bool(event.query.strip())
+        for hit in event.hits:
+            label = Content(hit.article.title)
+            detail = f"{hit.score:.2f} · {hit.article.category}" if searching else hit.article.category
+            results.add_option(Option(Content.assemble(label, "\n", (detail, "dim")), id=hit.article.id))
+        if event.hits:
+            results.highlighted = 0
+        else:
+            self._preview(None)
+        self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._preview(self.index.by_id(event.option.id or ""))
+
+    def _preview(self, article: Article | None) -> None:
+        self.current = article
+        preview = self.query_one("#preview", Markdown)
+        if article is None:
+            preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
+        else:
+            preview.update(f"*{article.category}*\n\n{article.body}")
+        self.refresh_bindings()
+
+    def show_article(self, article: Article) -> None:
+        """Select an article (from the command palette): clear the search and highlight it."""
+        self.query_one("#category", Select).value = ALL_CATEGORIES
+        self.query_one("#search", Input).value = article.title
+        self._preview(article)
+
+    # --- actions --------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search").focus()
+
+    def action_copy_markdown(self) -> None:
+        self._copy(markdown=True)
+
+    def action_copy_text(self) -> None:
+        self._copy(markdown=False)
+
+    def _copy(self, *, markdown: bool) -> None:
+        if self.current is None:
+            return
+        self.app.copy_to_clipboard(ticket_text(self.current, markdown=markdown))
+        kind = "Markdown" if markdown else "Text"
+        self.app.notify(
+            f"„{self.current.title}“ als {kind} in die Zwischenablage kopiert. "
+            "Klappt das Einfügen nicht, speichern Sie mit Strg+S als Datei.",
+            title="Kopiert",
+            markup=False,
+        )
+
+    def action_save(self) -> None:
+        if self.current is not None:
+            self._save(self.current)
+
+    @work(thread=True, group="files")
+    def _save(self, article: Article) -> None:
+        path = self.save_dir / f"faqbot-{article.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
+        try:
+            path.write_text(ticket_text(article, markdown=True), encoding="utf-8")
+        except OSError as error:
+            self.app.call_from_thread(
+                self.app.notify,
+                f"Die Datei konnte nicht gespeichert werden: {error.strerror or error}",
+                title="Speichern fehlgeschlagen",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(self.app.notify, f"Gespeichert: {path}", title="Gespeichert", markup=False)
+
+    def action_open_helper(self) -> None:
+        entry = helper(self.current.helper) if self.current else None
+        if entry is not None:
+            self.app.push_screen(entry.make_screen())

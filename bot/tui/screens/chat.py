@@ -1,0 +1,171 @@
+"""The customer chat: questions at the bottom, the conversation above it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown
+
+from bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
+from bot.tui.helpers import helper
+from bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from bot.tui.widgets.history_input import HistoryInput
+from kb.article import Article
+
+
+class ChatScreen(Screen):
+    CSS_PATH = "chat.tcss"
+    BINDINGS = [
+        Binding("ctrl+l", "clear", "Leeren"),
+        Binding("ctrl+s", "save_transcript", "Gespräch speichern"),
+    ]
+
+    class ReplyReady(Message):
+        def __init__(self, placeholder: BotMessage, reply: Reply) -> None:
+            super().__init__()
+            self.placeholder = placeholder
+            self.reply = reply
+
+    def __init__(self, dialog: Dialog, save_dir: Path) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.save_dir = save_dir
+        self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="conversation")
+        yield HistoryInput(placeholder="Ihre Frage zum E-Mail-Dienst …", id="question", max_length=MAX_MESSAGE_CHARS)
+        yield Footer()
+
+    @property
+    def conversation(self) -> VerticalScroll:
+        return self.query_one("#conversation", VerticalScroll)
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.app.input_cursor_blink
+        self.conversation.anchor()
+        self._greet()
+        self.query_one("#question").focus()
+
+    def _greet(self) -> None:
+        topics = ", ".join(categories(self.dialog.index))
+        greeting = f"Guten Tag! Ich beantworte Fragen zum E-Mail-Dienst von Plusnet WebServer.\n\nThemen: {topics}."
+        self._show(Reply("smalltalk", greeting, intent="greeting"))
+
+    # --- the conversation -------------------------------------------------
+
+    def _show(self, reply: Reply) -> BotMessage:
+        message = BotMessage(reply, categories(self.dialog.index))
+        self.conversation.mount(message)
+        self._record_reply(reply)
+        return message
+
+    def _record_reply(self, reply: Reply) -> None:
+        parts = []
+        if reply.article is not None:
+            parts.append(f"**{reply.article.title}**\n\n{reply.article.body}")
+        elif reply.text:
+            parts.append(reply.text)
+        if reply.suggestions and reply.article is None:
+            parts.append("\n".join(f"- {article.title}" for article in reply.suggestions))
+        self.transcript.append(("Bot", "\n\n".join(parts)))
+
+    @on(Input.Submitted, "#question")
+    def _ask(self, event: Input.Submitted) -> None:
+        text = event.value
+        field = self.query_one("#question", HistoryInput)
+        field.remember(text)
+        field.value = ""
+        if not text.strip():
+            return
+        self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"))
+        self.transcript.append(("Sie", text))
+        placeholder = BotMessage(Reply("smalltalk", "…"))
+        self.conversation.mount(placeholder)
+        self._answer(text, placeholder)
+
+    @work(thread=True, group="answers")
+    def _answer(self, text: str, placeholder: BotMessage) -> None:
+        # Runs off the event loop; the handler below owns the conversation.
+        self.post_message(self.ReplyReady(placeholder, self.dialog.reply(text)))
+
+    @on(ReplyReady)
+    async def _reply_ready(self, event: ReplyReady) -> None:
+        if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
+            return
+        message = BotMessage(event.reply, categories(self.dialog.index))
+        await self.conversation.mount(message, after=event.placeholder)
+        await event.placeholder.remove()
+        self._record_reply(event.reply)
+
+    def show_article(self, article: Article) -> None:
+        """Show an article as the bot's answer (picked from a list or the command palette)."""
+        self._show(self.dialog.article_reply(article))
+
+    @on(BotMessage.ArticlePicked)
+    def _article_picked(self, event: BotMessage.ArticlePicked) -> None:
+        self.transcript.append(("Sie", f"(gewählt: {event.article.title})"))
+        self.show_article(event.article)
+
+    @on(BotMessage.CategoryPicked)
+    def _category_picked(self, event: BotMessage.CategoryPicked) -> None:
+        self._show(self.dialog.category_reply(event.category))
+
+    @on(BotMessage.FeedbackGiven)
+    def _feedback(self, event: BotMessage.FeedbackGiven) -> None:
+        self.transcript.append(("Sie", "Ja, das war hilfreich." if event.helpful else "Nein, das hat nicht geholfen."))
+        if event.helpful:
+            self._show(Reply("smalltalk", "Danke für Ihre Rückmeldung! Haben Sie noch eine Frage?", intent="thanks"))
+        else:
+            self._show(self.dialog.not_helpful(event.reply.article, event.reply.suggestions))
+
+    @on(BotMessage.HelperRequested)
+    def _open_helper(self, event: BotMessage.HelperRequested) -> None:
+        entry = helper(event.name)
+        if entry is not None:
+            self.app.push_screen(entry.make_screen())
+
+    # --- keys -----------------------------------------------------------------
+
+    async def action_clear(self) -> None:
+        await self.conversation.remove_children()
+        self.transcript.clear()
+        self._greet()
+
+    def action_save_transcript(self) -> None:
+        self._save(self.transcript_markdown())
+
+    def transcript_markdown(self) -> str:
+        lines = [f"# Gespräch mit dem E-Mail-Hilfe-Bot ({datetime.now():%d.%m.%Y %H:%M})", ""]
+        for speaker, text in self.transcript:
+            if speaker == "Sie":
+                quoted = "\n".join(f"> {line}" for line in text.splitlines() or [""])
+                lines += [f"**{speaker}:**", "", quoted, ""]
+            else:
+                lines += [f"**{speaker}:**", "", text, ""]
+        return "\n".join(lines)
+
+    @work(thread=True, group="files")
+    def _save(self, markdown: str) -> None:
+        path = self.save_dir / f"faqbot-gespraech-{datetime.now():%Y%m%d-%H%M%S}.md"
+        try:
+            path.write_text(markdown, encoding="utf-8")
+        except OSError as error:
+            self.app.call_from_thread(
+                self.app.notify,
+                f"Das Gespräch konnte nicht gespeichert werden: {error.strerror or error}",
+                title="Speichern fehlgeschlagen",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(self.app.notify, f"Gespräch gespeichert: {path}", title="Gespeichert", markup=False)

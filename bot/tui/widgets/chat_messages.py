@@ -1,0 +1,96 @@
+"""The messages of the customer chat: what the customer wrote and what the bot replied."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Label, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from bot.dialog import Reply
+from bot.tui.helpers import helper
+from kb.article import Article
+
+
+class UserMessage(Static):
+    """The customer's text, shown exactly as typed (never read as markup)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Content(text), classes="user-message", markup=False)
+        self.text = text
+
+
+class BotMessage(Vertical):
+    """One reply of the bot: plain wording, an article, suggestions or the fallback."""
+
+    class ArticlePicked(Message):
+        def __init__(self, article: Article) -> None:
+            super().__init__()
+            self.article = article
+
+    class CategoryPicked(Message):
+        def __init__(self, category: str) -> None:
+            super().__init__()
+            self.category = category
+
+    class FeedbackGiven(Message):
+        def __init__(self, reply: Reply, helpful: bool) -> None:
+            super().__init__()
+            self.reply = reply
+            self.helpful = helpful
+
+    class HelperRequested(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, reply: Reply, categories: list[str] | None = None) -> None:
+        super().__init__(classes=f"bot-message {reply.kind}")
+        self.reply = reply
+        self.categories = categories or []
+
+    def compose(self) -> ComposeResult:
+        reply = self.reply
+        if reply.article is not None:
+            yield Static(Content(reply.article.title), classes="article-title", markup=False)
+            yield Markdown(reply.article.body, classes="article-body", open_links=False)
+            entry = helper(reply.article.helper)
+            if entry is not None:
+                yield Button(f"{entry.title} öffnen", id="open-helper", classes="helper-button")
+            with Horizontal(classes="feedback"):
+                yield Label("War das hilfreich?")
+                yield Button("Ja", id="helpful-yes", variant="success")
+                yield Button("Nein", id="helpful-no", variant="error")
+        elif reply.text:
+            yield Markdown(reply.text, classes="bot-text", open_links=False)
+        options = [Option(Content(article.title), id=f"article:{article.id}") for article in reply.suggestions]
+        if reply.kind == "none":
+            options += [Option(Content(f"Thema: {category}"), id=f"category:{category}") for category in self.categories]
+        if options and reply.article is None:
+            yield OptionList(*options, classes="choices")
+
+    @on(OptionList.OptionSelected, ".choices")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        kind, _, value = (event.option.id or "").partition(":")
+        if kind == "article":
+            article = next(a for a in self.reply.suggestions if a.id == value)
+            self.post_message(self.ArticlePicked(article))
+        elif kind == "category":
+            self.post_message(self.CategoryPicked(value))
+
+    @on(Button.Pressed, "#helpful-yes, #helpful-no")
+    def _feedback(self, event: Button.Pressed) -> None:
+        event.stop()
+        for button in self.query(".feedback Button").results(Button):
+            button.disabled = True
+        self.post_message(self.FeedbackGiven(self.reply, event.button.id == "helpful-yes"))
+
+    @on(Button.Pressed, "#open-helper")
+    def _open_helper(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.reply.article and self.reply.article.helper:
+            self.post_message(self.HelperRequested(self.reply.article.helper))

@@ -1,0 +1,234 @@
+"""The customer chat, driven like a person would: typing, Enter, clicks and keys."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Button, Markdown, OptionList
+from textual.screen import Screen
+
+from bot.tui.helpers import register_helper, unregister_helper
+from bot.tui.widgets.chat_messages import BotMessage, UserMessage
+
+SIZE = (100, 40)
+
+
+async def ask(pilot, text: str) -> BotMessage:
+    """Type a question, press Enter and wait for the bot's reply."""
+    field = pilot.app.screen.query_one("#question")
+    field.value = ""
+    await pilot.click("#question")
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen.query(BotMessage).last()
+
+
+async def test_greeting_names_the_topics(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        (greeting,) = app.screen.query(BotMessage)
+        text = greeting.query_one(Markdown).source
+        assert "Guten Tag" in text
+        for category in ("Webmail", "DNS & SPF", "Passwort & Sicherheit"):
+            assert category in text
+
+
+async def test_question_gets_the_article_as_markdown(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask(pilot, "Mein Postfach ist voll")
+        assert reply.reply.kind == "answer"
+        assert reply.reply.article.id == "postfach-voll"
+        body = reply.query_one(".article-body", Markdown)
+        assert "Server-Einstellungen" in body.source
+        assert reply.query_one("#helpful-yes", Button).label.plain == "Ja"
+        assert [m.text for m in app.screen.query(UserMessage)] == ["Mein Postfach ist voll"]
+
+
+async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "winmail.dat öffnen")
+        await pilot.click(answer.query_one("#helpful-yes"))
+        await pilot.pause()
+        assert answer.query_one("#helpful-yes", Button).disabled
+        assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(Markdown).source
+
+
+async def test_feedback_no_offers_next_best_and_hotline(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "Postfachpasswort zurücksetzen")
+        assert answer.reply.suggestions  # the next-best articles
+        await pilot.click(answer.query_one("#helpful-no"))
+        await pilot.pause()
+        last = app.screen.query(BotMessage).last()
+        assert "0800 1003329" in last.query_one(Markdown).source
+        options = last.query_one(OptionList)
+        assert options.option_count == len(answer.reply.suggestions)
+
+
+async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask(pilot, "Passwort")
+        assert reply.reply.kind == "suggest"
+        assert "Meinten Sie" in reply.query_one(Markdown).source
+        choices = reply.query_one(OptionList)
+        choices.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        shown = app.screen.query(BotMessage).last()
+        assert shown.reply.article is not None
+        assert shown.reply.article.id in {"passwort-sicherheit", "email-passwort-aendern"}
+
+
+async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask(pilot, "Wie wird das Wetter morgen?")
+        assert reply.reply.kind == "none"
+        assert "0800 1003329" in reply.query_one(Markdown).source
+        choices = reply.query_one(OptionList)
+        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert "Thema: Webmail" in labels
+        choices.focus()
+        choices.highlighted = labels.index("Thema: Webmail")
+        await pilot.press("enter")
+        await pilot.pause()
+        listing = app.screen.query(BotMessage).last()
+        assert {a.category for a in listing.reply.suggestions} == {"Webmail"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("Hallo", "greeting"), ("Danke!", "thanks"), ("Tschüss", "goodbye"), ("Ich möchte mit einem Mitarbeiter sprechen", "human"), ("Was kannst du?", "capabilities")],
+)
+async def test_small_talk_without_article_search(make_app, text, intent):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask(pilot, text)
+        assert reply.reply.kind == "smalltalk" and reply.reply.intent == intent
+        if intent == "human":
+            assert "0800 1003329" in reply.query_one(Markdown).source
+
+
+async def test_input_history_with_arrow_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "spf")
+        await ask(pilot, "smtp port")
+        field = app.screen.query_one("#question")
+        await pilot.press("up")
+        assert field.value == "smtp port"
+        await pilot.press("up")
+        assert field.value == "spf"
+        await pilot.press("down", "down")
+        assert field.value == ""
+
+
+async def test_ctrl_l_clears_the_conversation(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "spf")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert len(app.screen.query(BotMessage)) == 1  # the greeting again
+        assert not app.screen.query(UserMessage)
+
+
+async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Mein Postfach ist voll")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        (saved,) = tmp_path.glob("faqbot-gespraech-*.md")
+        text = saved.read_text(encoding="utf-8")
+        assert "> Mein Postfach ist voll" in text
+        assert "unwiederbringlich gelöscht" in text
+        assert any(saved.name in str(n.message) for n in app._notifications)
+
+
+async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path):
+    app = make_app()
+    app.save_dir = tmp_path / "gibt-es-nicht"
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.save_dir = app.save_dir
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(n.severity == "error" for n in app._notifications)
+
+
+class DummyHelper(Screen):
+    pass
+
+
+@pytest.fixture
+def spf_helper():
+    register_helper("spf", "SPF-Helfer", DummyHelper)
+    yield
+    unregister_helper("spf")
+
+
+async def test_helper_button_on_answers_with_a_helper(make_app, spf_helper):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "SPF Eintrag setzen")
+        button = answer.query_one("#open-helper", Button)
+        assert "SPF-Helfer" in str(button.label)
+        await pilot.click(button)
+        await pilot.pause()
+        assert isinstance(app.screen, DummyHelper)
+
+
+async def test_no_helper_button_without_a_registered_helper(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "SPF Eintrag setzen")
+        assert not answer.query("#open-helper")
+        other = await ask(pilot, "Mein Postfach ist voll")
+        assert not other.query("#open-helper")
+
+
+@pytest.mark.parametrize("text", ["[bold]x[/]", "[/", "[@click=app.quit]x[/]", "[link=https://example.com]klick[/link]"])
+async def test_typed_markup_is_shown_literally_and_harmless(make_app, text):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, text)
+        (message,) = app.screen.query(UserMessage)
+        assert message.text == text
+        assert str(message.render()) == text
+        await pilot.click(message)
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_very_long_input_is_bounded(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.screen.query_one("#question")
+        field.focus()
+        field.insert_text_at_cursor("Postfach " * 200)
+        assert len(field.value) == 500  # cut, not dropped
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query(BotMessage).last().reply.kind in {"answer", "suggest", "none"}
+
+
+async def test_command_palette_opens_an_article(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Winmail")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = app.screen.query(BotMessage).last()
+        assert shown.reply.article is not None and shown.reply.article.id == "winmail-dat"

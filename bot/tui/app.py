@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from bot.dialog import Dialog
 from bot.tui.commands import ArticleCommands, HelperCommands
@@ -24,7 +26,10 @@ class FaqApp(App):
     CSS_PATH = WIDGET_STYLES
     COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    BINDINGS = [Binding("ctrl+q", "quit", "Beenden", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Beenden", priority=True),
+        Binding("ctrl+p", "command_palette", "Befehle", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -60,6 +65,15 @@ class FaqApp(App):
             )
         if not self.index.articles:
             self.notify("Es wurden keine Artikel geladen.", title="Artikel", severity="error", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own entries, in German.
+        yield SystemCommand("Farbschema wechseln", "Helles oder dunkles Farbschema und weitere wählen", self.action_change_theme)
+        if screen.query("HelpPanel"):
+            yield SystemCommand("Tastenkürzel ausblenden", "Die Hilfe zu den Tasten schließen", self.action_hide_help_panel)
+        else:
+            yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
+        yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
 
     def open_article(self, article: Article) -> None:
         show = getattr(self.screen, "show_article", None)

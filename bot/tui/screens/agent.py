@@ -32,11 +32,11 @@ def ticket_text(article: Article, *, markdown: bool) -> str:
 class AgentScreen(Screen):
     CSS_PATH = "agent.tcss"
     BINDINGS = [
-        Binding("ctrl+f", "focus_search", "Suchen"),
-        Binding("ctrl+k", "copy_markdown", "Markdown kopieren"),
-        Binding("ctrl+t", "copy_text", "Text kopieren"),
-        Binding("ctrl+s", "save", "Als Datei speichern"),
-        Binding("ctrl+e", "open_helper", "Helfer öffnen"),
+        Binding("ctrl+f", "focus_search", "Suchen", show=False),
+        Binding("f2", "copy_markdown", "MD kopieren"),
+        Binding("f3", "copy_text", "Text kopieren"),
+        Binding("ctrl+s", "save", "Speichern"),
+        Binding("f4", "open_helper", "Helfer öffnen"),
     ]
 
     class ResultsReady(Message):
@@ -79,8 +79,8 @@ class AgentScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("copy_markdown", "copy_text", "save"):
             return self.current is not None or None  # None: shown greyed out
-        if action == "open_helper":
-            return bool(self.current and helper(self.current.helper)) or None
+        if action == "open_helper":  # hidden where the article has no helper
+            return bool(self.current and helper(self.current.helper))
         return True
 
     # --- search -------------------------------------------------------------

@@ -1,0 +1,148 @@
+"""The support console: search as you type, preview, copy and save for a ticket."""
+
+from __future__ import annotations
+
+from textual.widgets import Markdown, OptionList, Select
+
+from bot.tui.screens.agent import ALL_CATEGORIES
+
+SIZE = (120, 40)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_search(pilot, text: str) -> None:
+    await pilot.click("#search")
+    await pilot.press(*text)
+    await settle(pilot)
+
+
+def result_ids(app) -> list[str]:
+    results = app.screen.query_one("#results", OptionList)
+    return [results.get_option_at_index(i).id for i in range(results.option_count)]
+
+
+async def test_without_query_all_articles_are_listed_by_category(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = result_ids(app)
+        assert len(ids) == 10
+        categories = [app.index.by_id(i).category for i in ids]
+        assert categories == sorted(categories)
+
+
+async def test_search_as_you_type_shows_ranked_results_and_preview(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "spf")
+        assert result_ids(app)[0] == "spf-eintrag"
+        prompt = str(app.screen.query_one("#results", OptionList).get_option_at_index(0).prompt)
+        assert "SPF-Eintrag für Ihre Domain setzen" in prompt and "DNS & SPF" in prompt
+        preview = app.screen.query_one("#preview", Markdown)
+        assert "v=spf1 a include:_spf.broadspeed.de -all" in preview.source
+
+
+async def test_stale_results_are_dropped(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#search")
+        await pilot.press(*"winmail")  # no waiting between keystrokes
+        for _ in range(7):
+            await pilot.press("backspace")
+        await pilot.press(*"smtp port")
+        await settle(pilot)
+        assert result_ids(app)[0] == "tls-ports"
+        assert "995" in app.screen.query_one("#preview", Markdown).source
+
+
+async def test_highlight_moves_the_preview(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "passwort")
+        results = app.screen.query_one("#results", OptionList)
+        results.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        second = app.index.by_id(result_ids(app)[1])
+        assert second.body in app.screen.query_one("#preview", Markdown).source
+
+
+async def test_copy_as_markdown_and_as_text(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "postfach voll")
+        article = app.index.by_id("postfach-voll")
+        await pilot.press("f2")
+        assert app.clipboard.startswith("# Postfach voll") and "**„Einstellungen“**" in app.clipboard
+        await pilot.press("f3")
+        assert app.clipboard.startswith("Postfach voll") and "**" not in app.clipboard
+        assert app.clipboard.strip() == article.text
+
+
+async def test_save_to_file_for_terminals_without_clipboard(make_app, tmp_path):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "winmail")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (saved,) = tmp_path.glob("faqbot-winmail-dat-*.md")
+        assert saved.read_text(encoding="utf-8") == app.index.by_id("winmail-dat").body + "\n"
+
+
+async def test_browse_by_category(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#category", Select).value = "Outlook & Exchange"
+        await settle(pilot)
+        assert sorted(result_ids(app)) == ["exchange-pop3-connector", "winmail-dat"]
+        app.screen.query_one("#category", Select).value = ALL_CATEGORIES
+        await settle(pilot)
+        assert len(result_ids(app)) == 10
+
+
+async def test_no_result_says_so(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "qqqqqq")
+        assert result_ids(app) == []
+        assert "Kein Artikel gefunden" in app.screen.query_one("#preview", Markdown).source
+        await pilot.press("f2")  # nothing to copy: no crash, no clipboard
+        assert app.clipboard == ""
+
+
+async def test_everything_by_keyboard(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"smtp")
+        await settle(pilot)
+        await pilot.press("tab", "tab")  # category select, then the result list
+        assert app.focused is app.screen.query_one("#results")
+        await pilot.press("ctrl+f")
+        assert app.focused is app.screen.query_one("#search")
+
+
+async def test_command_palette_opens_an_article(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Newsletter")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.current.id == "newsletter-versand"
+        assert "Email-Security Outbound" in app.screen.query_one("#preview", Markdown).source
+
+
+async def test_markup_in_the_search_is_harmless(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, "[@click=app.quit]x[/]")
+        assert app.is_running
+        assert app.screen.query_one("#search").value == "[@click=app.quit]x[/]"

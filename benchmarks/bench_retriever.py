@@ -19,13 +19,12 @@ from pathlib import Path
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import generate, sample_questions  # noqa: E402
-
 from kb.evaluation import read_cases  # noqa: E402
 from kb.loader import load_articles  # noqa: E402
 from kb.location import shipped_articles_dir  # noqa: E402
 from kb.retriever import Index  # noqa: E402
 from kb.text import stem, words  # noqa: E402
+from synthetic import generate, sample_questions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,10 +106,10 @@ def main() -> None:
         if articles is None:
             articles = generate(10_000)
             kb_questions = sample_questions(articles, 300)
-        index, build, peak = measure_build(lambda: Index(articles))
+        index, build, peak = measure_build(lambda articles=articles: Index(articles))
         p50, p95 = latencies(index.search, kb_questions, rounds)
         lines.append(row(name, "faqbot", build, peak, p50, p95))
-        baseline, build, peak = measure_build(lambda: Bm25Baseline(articles))
+        baseline, build, peak = measure_build(lambda articles=articles: Bm25Baseline(articles))
         p50, p95 = latencies(baseline.search, kb_questions, rounds)
         lines.append(row(name, "rank_bm25 (BM25Okapi)", build, peak, p50, p95))
 

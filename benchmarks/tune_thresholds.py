@@ -43,11 +43,15 @@ def main(files: list[str]) -> None:
         rejected = sum(1 for _, _, s, _ in outside if s < suggest_min)
         not_answered = sum(1 for _, _, s, lead in outside if not (s >= answer_min and lead >= margin))
         accuracy, rejection = right / len(inside), rejected / len(outside)
-        results.append((accuracy + rejection, -wrong, margin, answer_min, suggest_min, accuracy, rejection, not_answered / len(outside)))
+        results.append(
+            (accuracy + rejection, -wrong, margin, answer_min, suggest_min, accuracy, rejection, not_answered / len(outside))
+        )
     results.sort(reverse=True)
     print("answer_min margin suggest_min  accuracy rejection(none) not-answered wrong-answers")
-    for total, wrong, margin, answer_min, suggest_min, accuracy, rejection, not_answered in results[:15]:
-        print(f"{answer_min:10.2f} {margin:6.2f} {suggest_min:11.2f}  {accuracy:8.1%} {rejection:9.1%} {not_answered:12.1%} {-wrong:13d}")
+    for _total, wrong, margin, answer_min, suggest_min, accuracy, rejection, not_answered in results[:15]:
+        print(
+            f"{answer_min:10.2f} {margin:6.2f} {suggest_min:11.2f}  {accuracy:8.1%} {rejection:9.1%} {not_answered:12.1%} {-wrong:13d}"
+        )
     print("\nscores (expected, top, score, lead):")
     for row in sorted(rows, key=lambda r: r[2]):
         expected = "|".join(sorted(row[0])) or "-"

@@ -196,7 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="Trefferquote auf einer Fragensammlung (TSV) messen")
     evaluation.add_argument("file", metavar="DATEI")
     evaluation.add_argument("--min-accuracy", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Trefferquote darunter liegt")
-    evaluation.add_argument("--min-rejection", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Ablehnungsquote darunter liegt")
+    evaluation.add_argument(
+        "--min-rejection", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Ablehnungsquote darunter liegt"
+    )
     _add_articles_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
     return parser

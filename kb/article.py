@@ -21,3 +21,11 @@ class Article:
     body: str  # Markdown, as written
     text: str  # the body as plain text, for search and plain-text copies
     path: Path | None = None
+
+    @property
+    def titled_markdown(self) -> str:
+        """The body under the customer-facing title, in place of the body's own first heading."""
+        body = self.body
+        if body.startswith("# "):
+            body = body.partition("\n")[2].lstrip("\n")
+        return f"# {self.title}\n\n{body}"

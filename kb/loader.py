@@ -201,7 +201,10 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         return None
     lines = source.splitlines()
     if not lines or lines[0].strip() != "---":
-        problems.add(1, "Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“.")
+        problems.add(
+            1,
+            "Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“.",
+        )
         return None
     tokens = parser().parse(source)
     if not tokens or tokens[0].type != "front_matter":
@@ -228,7 +231,9 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         value = _construct(helper_node)
         if not isinstance(value, str) or value not in KNOWN_HELPERS:
             known = ", ".join(sorted(KNOWN_HELPERS))
-            problems.add(helper_line, f"Unbekannter Helfer „{value}“. Möglich sind: {known}.{_did_you_mean(str(value), KNOWN_HELPERS)}")
+            problems.add(
+                helper_line, f"Unbekannter Helfer „{value}“. Möglich sind: {known}.{_did_you_mean(str(value), KNOWN_HELPERS)}"
+            )
         else:
             helper = value
 
@@ -241,7 +246,7 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         )
 
     body_line = front.map[1] + 1 if front.map else first_line
-    body = "\n".join(lines[front.map[1]:]).strip() if front.map else ""
+    body = "\n".join(lines[front.map[1] :]).strip() if front.map else ""
     if not body:
         problems.add(body_line, "Der Artikeltext fehlt: Nach dem Front Matter muss der Inhalt des Artikels folgen.")
 
@@ -277,7 +282,9 @@ def load_articles(folder: Path | str) -> LoadResult:
         if result is not None:
             first = seen.get(result.article.id)
             if first is not None:
-                file_problems.add(result.id_line, f"Die id „{result.article.id}“ ist doppelt: Sie wird schon in {first} verwendet.")
+                file_problems.add(
+                    result.id_line, f"Die id „{result.article.id}“ ist doppelt: Sie wird schon in {first} verwendet."
+                )
                 result = None
             else:
                 seen[result.article.id] = path
@@ -293,7 +300,9 @@ def load_articles(folder: Path | str) -> LoadResult:
                 known_related.append(related_id)
             else:
                 hint = _did_you_mean(related_id, frozenset(seen))
-                problems.append(Problem(article.path, line, f"Unbekannter verwandter Artikel „{related_id}“ in related.{hint}", fatal=False))
+                problems.append(
+                    Problem(article.path, line, f"Unbekannter verwandter Artikel „{related_id}“ in related.{hint}", fatal=False)
+                )
         if len(known_related) != len(article.related):
             article = replace(article, related=tuple(known_related))
         articles.append(article)

@@ -213,7 +213,9 @@ class Index:
         hits = []
         for doc in candidates:
             similarity = self._question_similarity(doc, query_weights, query_mass)
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
+            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(
+                coverage[doc]
+            ) / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
             if not self._has_topic_term(doc, query_weights):
                 score *= OFF_TOPIC_FACTOR
             hits.append(Hit(self.articles[doc], round(min(1.0, max(0.0, score)), 4)))

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
-from typing import NamedTuple
 from importlib import resources
+from typing import NamedTuple
 
 import Stemmer
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from conftest import VALID_FRONT
-
 from kb.cache import cache_dir, load_index
 
 

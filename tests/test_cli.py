@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import VALID_FRONT
 
 from bot.cli import main
+from conftest import VALID_FRONT
 
 
 def run(*args: str, stdin: str | None = None, cwd=None, env=None) -> subprocess.CompletedProcess:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import VALID_FRONT
-
 from kb.loader import load_articles
 
 
@@ -32,13 +31,17 @@ def test_not_utf8_names_the_line(write_article):
     folder = write_article("a.md", text)
     (problem,) = problems_of(folder)
     # the heading "Überschrift" in line 12 is the first byte that is not UTF-8
-    assert problem.endswith("a.md:12: Die Datei ist nicht in UTF-8 gespeichert (ungültiges Byte 0xdc). Bitte speichern Sie sie als UTF-8.")
+    assert problem.endswith(
+        "a.md:12: Die Datei ist nicht in UTF-8 gespeichert (ungültiges Byte 0xdc). Bitte speichern Sie sie als UTF-8."
+    )
 
 
 def test_missing_front_matter(write_article):
     folder = write_article("a.md", "# Nur Text\n")
     (problem,) = problems_of(folder)
-    assert problem.endswith("a.md:1: Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“.")
+    assert problem.endswith(
+        "a.md:1: Front Matter fehlt: Die Datei muss mit einer Zeile „---“ beginnen, gefolgt von den Feldern und einer weiteren Zeile „---“."
+    )
 
 
 def test_unterminated_front_matter(write_article):
@@ -73,8 +76,10 @@ def test_empty_fields(write_article):
 
 
 def test_wrong_types(write_article):
-    text = VALID_FRONT.format(id="a").replace("title: Ein Titel", "title: 42").replace(
-        "questions:\n  - Erste Frage?", "questions: Nur eine Frage"
+    text = (
+        VALID_FRONT.format(id="a")
+        .replace("title: Ein Titel", "title: 42")
+        .replace("questions:\n  - Erste Frage?", "questions: Nur eine Frage")
     )
     text = text.replace("  - eins", "  - [verschachtelt]")
     folder = write_article("a.md", text)

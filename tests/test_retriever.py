@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import DATA
 from kb.evaluation import evaluate, read_cases
 from kb.retriever import Index
 
@@ -35,7 +35,13 @@ def test_answers_customer_questions(index, question, expected):
 
 @pytest.mark.parametrize(
     "question",
-    ["Wie richte ich eine Weiterleitung ein?", "DKIM einrichten", "Wie wird das Wetter morgen?", "Subdomain anlegen", "qwertzuiop"],
+    [
+        "Wie richte ich eine Weiterleitung ein?",
+        "DKIM einrichten",
+        "Wie wird das Wetter morgen?",
+        "Subdomain anlegen",
+        "qwertzuiop",
+    ],
 )
 def test_says_none_when_no_article_fits(index, question):
     assert index.ask(question).status == "none"

@@ -68,7 +68,7 @@ async def test_highlight_moves_the_preview(make_app):
         await pilot.press("down")
         await pilot.pause()
         second = app.index.by_id(result_ids(app)[1])
-        assert second.body in app.screen.query_one("#preview", Markdown).source
+        assert second.titled_markdown in app.screen.query_one("#preview", Markdown).source
 
 
 async def test_copy_as_markdown_and_as_text(make_app):

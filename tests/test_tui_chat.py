@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Markdown, OptionList
 from textual.screen import Screen
+from textual.widgets import Button, Markdown, OptionList
 
 from bot.tui.helpers import register_helper, unregister_helper
 from bot.tui.widgets.chat_messages import BotMessage, UserMessage
@@ -104,7 +104,13 @@ async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("Hallo", "greeting"), ("Danke!", "thanks"), ("Tschüss", "goodbye"), ("Ich möchte mit einem Mitarbeiter sprechen", "human"), ("Was kannst du?", "capabilities")],
+    [
+        ("Hallo", "greeting"),
+        ("Danke!", "thanks"),
+        ("Tschüss", "goodbye"),
+        ("Ich möchte mit einem Mitarbeiter sprechen", "human"),
+        ("Was kannst du?", "capabilities"),
+    ],
 )
 async def test_small_talk_without_article_search(make_app, text, intent):
     app = make_app()

@@ -137,7 +137,7 @@ class AgentScreen(Screen):
         if article is None:
             preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
         else:
-            preview.update(f"*{article.category}*\n\n{article.body}")
+            preview.update(f"*{article.category}*\n\n{article.titled_markdown}")
         self.refresh_bindings()
 
     def show_article(self, article: Article) -> None:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown
+from textual.widgets import Footer, Header, Input
 
 from bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from bot.tui.helpers import helper

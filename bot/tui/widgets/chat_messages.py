@@ -55,8 +55,7 @@ class BotMessage(Vertical):
     def compose(self) -> ComposeResult:
         reply = self.reply
         if reply.article is not None:
-            yield Static(Content(reply.article.title), classes="article-title", markup=False)
-            yield Markdown(reply.article.body, classes="article-body", open_links=False)
+            yield Markdown(reply.article.titled_markdown, classes="article-body", open_links=False)
             entry = helper(reply.article.helper)
             if entry is not None:
                 yield Button(f"{entry.title} öffnen", id="open-helper", classes="helper-button")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+
 from bot.tui.widgets.bounded_input import BoundedInput
 
 

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import cli_spf
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -192,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
     _add_articles_option(ask)
     ask.set_defaults(func=cmd_ask)
+
+    cli_spf.add_commands(commands)
 
     evaluation = commands.add_parser("eval", help="Trefferquote auf einer Fragensammlung (TSV) messen")
     evaluation.add_argument("file", metavar="DATEI")

@@ -6,7 +6,7 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from bot.tui.helpers import register_helper, unregister_helper
+from bot.tui.helpers import helper, register_helper, unregister_helper
 from bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
 SIZE = (100, 40)
@@ -175,30 +175,41 @@ class DummyHelper(Screen):
 
 
 @pytest.fixture
-def spf_helper():
-    register_helper("spf", "SPF-Helfer", DummyHelper)
+def dummy_ports_helper():
+    previous = helper("ports")
+    register_helper("ports", "Test-Helfer", DummyHelper)
     yield
-    unregister_helper("spf")
+    if previous is None:
+        unregister_helper("ports")
+    else:
+        register_helper(previous.name, previous.title, previous.make_screen)
 
 
-async def test_helper_button_on_answers_with_a_helper(make_app, spf_helper):
+async def test_helper_button_on_answers_with_a_helper(make_app, dummy_ports_helper):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "SPF Eintrag setzen")
+        answer = await ask(pilot, "welcher Port für IMAP")
         button = answer.query_one("#open-helper", Button)
-        assert "SPF-Helfer" in str(button.label)
+        assert "Test-Helfer" in str(button.label)
         await pilot.click(button)
         await pilot.pause()
         assert isinstance(app.screen, DummyHelper)
 
 
-async def test_no_helper_button_without_a_registered_helper(make_app):
+async def test_spf_answer_opens_the_spf_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "SPF Eintrag setzen")
+        await pilot.click(answer.query_one("#open-helper", Button))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SpfScreen"
+
+
+async def test_no_helper_button_without_a_helper(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "Mein Postfach ist voll")
         assert not answer.query("#open-helper")
-        other = await ask(pilot, "Mein Postfach ist voll")
-        assert not other.query("#open-helper")
 
 
 @pytest.mark.parametrize("text", ["[bold]x[/]", "[/", "[@click=app.quit]x[/]", "[link=https://example.com]klick[/link]"])

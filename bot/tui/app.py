@@ -12,13 +12,16 @@ from textual.screen import Screen
 
 from bot.dialog import Dialog
 from bot.tui.commands import ArticleCommands, HelperCommands
-from bot.tui.helpers import helper
+from bot.tui.helpers import helper, register_helper
 from bot.tui.screens.agent import AgentScreen
 from bot.tui.screens.chat import ChatScreen
+from bot.tui.screens.spf import SpfScreen
 from kb.article import Article
 from kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
+
+register_helper("spf", "SPF-Helfer", SpfScreen)
 WIDGET_STYLES = ["widgets/chat_messages.tcss"]
 
 

@@ -1,0 +1,228 @@
+"""The SPF helper: build the provider's record, or check and explain any record or domain."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    RadioButton,
+    RadioSet,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from bot.helpers.spf import CheckResult, Finding, SpfInputError, build, check, is_spf_record, unquote
+from bot.helpers.spf_lookup import LookupReport, lookup
+from bot.tui.widgets.bounded_input import BoundedInput
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").replace(" ", ",").split(",") if part.strip()]
+
+
+def _finding_widgets(errors: list[Finding], warnings: list[Finding]) -> list[Static]:
+    widgets = [Static(Content.assemble(("Fehler: ", "bold"), finding.message), classes="finding error") for finding in errors]
+    widgets += [
+        Static(Content.assemble(("Warnung: ", "bold"), finding.message), classes="finding warning") for finding in warnings
+    ]
+    return widgets
+
+
+class SpfScreen(Screen):
+    CSS_PATH = "spf.tcss"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Zurück")]
+
+    class LookupDone(Message):
+        def __init__(self, query: str, report: LookupReport) -> None:
+            super().__init__()
+            self.query = query
+            self.report = report
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record = ""
+        self.zone_line = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="build"):
+            with TabPane("Erstellen", id="build"):
+                with VerticalScroll():
+                    yield Label("Domain")
+                    yield BoundedInput(placeholder="z. B. example.de", id="build-domain", max_length=253)
+                    with Horizontal(classes="switches"):
+                        yield Checkbox("A-Record der Domain", True, id="build-a")
+                        yield Checkbox("MX-Server der Domain", False, id="build-mx")
+                        yield Checkbox("Plusnet-Mailserver", True, id="build-provider")
+                    yield Label("Weitere Absender (optional, durch Komma getrennt)")
+                    yield BoundedInput(
+                        placeholder="IPv4-Adressen, z. B. 192.0.2.10 oder 192.0.2.0/24", id="build-ip4", max_length=500
+                    )
+                    yield BoundedInput(placeholder="IPv6-Adressen, z. B. 2001:db8::1", id="build-ip6", max_length=500)
+                    yield BoundedInput(
+                        placeholder="weitere include-Domains, z. B. _spf.example.com", id="build-include", max_length=500
+                    )
+                    with RadioSet(id="build-policy"):
+                        yield RadioButton("-all: fremde Server ablehnen (empfohlen)", value=True, id="policy-fail")
+                        yield RadioButton("~all: fremde Server nur markieren", id="policy-softfail")
+                    yield Static(id="build-result", classes="result")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Record kopieren", id="copy-record", disabled=True)
+                        yield Button("Zonenzeile kopieren", id="copy-zone", disabled=True)
+            with TabPane("Prüfen", id="check"):
+                with VerticalScroll():
+                    yield Label("SPF-Eintrag einfügen oder eine Domain eingeben")
+                    yield BoundedInput(
+                        placeholder="v=spf1 a include:_spf.broadspeed.de -all   oder   example.de",
+                        id="check-input",
+                        max_length=2000,
+                    )
+                    with Horizontal(classes="lookup-row"):
+                        yield BoundedInput(placeholder="IP-Adresse (optional): darf sie senden?", id="check-ip", max_length=45)
+                        yield Button("Live prüfen", id="lookup", disabled=True)
+                    with Horizontal(id="lookup-status"):
+                        yield LoadingIndicator()
+                        yield Static(id="lookup-status-text")
+                    yield Vertical(id="check-report")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.app.input_cursor_blink
+        self.query_one("#lookup-status").display = False
+        self._rebuild()
+        self.query_one("#build-domain").focus()
+
+    @on(TabbedContent.TabActivated)
+    def _focus_first_field(self, event: TabbedContent.TabActivated) -> None:
+        first = "#build-domain" if event.pane.id == "build" else "#check-input"
+        self.query_one(first).focus()
+
+    # --- Erstellen --------------------------------------------------------------------
+
+    @on(Input.Changed, "#build-domain, #build-ip4, #build-ip6, #build-include")
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    def _rebuild(self) -> None:
+        domain = self.query_one("#build-domain", Input).value
+        result = self.query_one("#build-result", Static)
+        self.record = self.zone_line = ""
+        if not domain.strip():
+            result.update("Geben Sie Ihre Domain ein: Der SPF-Eintrag entsteht hier, während Sie tippen.")
+        else:
+            try:
+                built = build(
+                    domain,
+                    a=self.query_one("#build-a", Checkbox).value,
+                    mx=self.query_one("#build-mx", Checkbox).value,
+                    provider=self.query_one("#build-provider", Checkbox).value,
+                    ip4=_split_list(self.query_one("#build-ip4", Input).value),
+                    ip6=_split_list(self.query_one("#build-ip6", Input).value),
+                    include=_split_list(self.query_one("#build-include", Input).value),
+                    policy="~all" if self.query_one("#policy-softfail", RadioButton).value else "-all",
+                )
+            except SpfInputError as error:
+                result.update(Content.assemble(("Bitte korrigieren: ", "bold $error"), str(error)))
+            else:
+                self.record, self.zone_line = built.record, built.zone_line
+                notes = [f"\nHinweis: {finding.message}" for finding in built.check.warnings]
+                result.update(
+                    Content.assemble(
+                        ("TXT-Eintrag: ", "bold"), built.record, "\n", ("Zonenzeile: ", "bold"), built.zone_line, *notes
+                    )
+                )
+        self.query_one("#copy-record", Button).disabled = not self.record
+        self.query_one("#copy-zone", Button).disabled = not self.zone_line
+
+    @on(Button.Pressed, "#copy-record, #copy-zone")
+    def _copy(self, event: Button.Pressed) -> None:
+        text = self.record if event.button.id == "copy-record" else self.zone_line
+        self.app.copy_to_clipboard(text)
+        self.app.notify(text, title="In die Zwischenablage kopiert", markup=False)
+
+    # --- Prüfen -----------------------------------------------------------------------
+
+    @on(Input.Changed, "#check-input")
+    def _check_as_you_type(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        is_record = bool(text) and is_spf_record(unquote(text))
+        self.query_one("#lookup", Button).disabled = not text or is_record
+        report = self.query_one("#check-report", Vertical)
+        report.remove_children()
+        if not text:
+            return
+        if is_record or text.lower().startswith("v=") or '"' in text:
+            report.mount_all(self._check_widgets(check(text)))
+        else:
+            report.mount(
+                Static(
+                    "Das sieht nach einer Domain aus: „Live prüfen“ fragt ihren veröffentlichten SPF-Eintrag ab.", classes="hint"
+                )
+            )
+
+    def _check_widgets(self, result: CheckResult) -> list[Static]:
+        verdict = "Der Eintrag ist gültig." if result.valid else "Der Eintrag ist ungültig."
+        widgets = [Static(verdict, classes="verdict " + ("ok" if result.valid else "error"))]
+        widgets += _finding_widgets(result.errors, result.warnings)
+        for term in result.terms:
+            widgets.append(Static(Content.assemble((term.text, "bold"), "\n", term.explanation), classes="term"))
+        widgets.append(Static(f"DNS-Abfragen dieses Eintrags: {result.dns_lookups} von höchstens 10.", classes="hint"))
+        return widgets
+
+    @on(Button.Pressed, "#lookup")
+    @on(Input.Submitted, "#check-input, #check-ip")
+    def _start_lookup(self) -> None:
+        domain = self.query_one("#check-input", Input).value.strip()
+        if not domain or is_spf_record(unquote(domain)):
+            return
+        ip = self.query_one("#check-ip", Input).value.strip() or None
+        self.query_one("#lookup-status").display = True
+        self.query_one("#lookup-status-text", Static).update(Content(f"Frage den DNS nach {domain} …"))
+        self.query_one("#lookup", Button).disabled = True
+        self._lookup(domain, ip)
+
+    @work(thread=True, exclusive=True, group="spf-lookup")
+    def _lookup(self, domain: str, ip: str | None) -> None:
+        self.post_message(self.LookupDone(domain, lookup(domain, ip=ip)))
+
+    @on(LookupDone)
+    def _lookup_done(self, event: LookupDone) -> None:
+        self.query_one("#lookup-status").display = False
+        self.query_one("#lookup", Button).disabled = False
+        if event.query != self.query_one("#check-input", Input).value.strip():
+            return  # the input changed meanwhile
+        report = event.report
+        widgets: list[Static] = []
+        for record in report.records:
+            widgets.append(Static(Content.assemble(("Veröffentlicht: ", "bold"), record), classes="record"))
+        if report.result_explanation:
+            widgets.append(Static(Content.assemble(("Ergebnis: ", "bold"), report.result_explanation), classes="verdict"))
+        if report.record:
+            widgets.append(
+                Static(
+                    f"DNS-Abfragen mit allen includes: {report.dns_lookups} von höchstens 10; "
+                    f"ohne Ergebnis: {report.void_lookups} von höchstens 2.",
+                    classes="hint",
+                )
+            )
+        widgets += _finding_widgets(report.errors, report.warnings)
+        if report.check is not None:
+            widgets += [
+                Static(Content.assemble((t.text, "bold"), "\n", t.explanation), classes="term") for t in report.check.terms
+            ]
+        container = self.query_one("#check-report", Vertical)
+        container.remove_children()
+        container.mount_all(widgets)

@@ -1,0 +1,167 @@
+"""The live SPF check against a real DNS server on 127.0.0.1 (dnslib), and one that never answers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from dnszone import silent_nameserver, start_dns_server
+
+from bot.cli import main
+from bot.helpers.spf import SpfInputError
+from bot.helpers.spf_lookup import lookup, parse_nameserver
+
+
+@pytest.fixture(scope="module")
+def nameserver():
+    server, address = start_dns_server()
+    yield address
+    server.stop()
+
+
+def codes(report):
+    return [finding.code for finding in report.errors]
+
+
+@pytest.mark.parametrize(
+    ("ip", "result"),
+    [
+        ("192.0.2.10", "pass"),  # the domain's A record
+        ("198.51.100.7", "pass"),  # through the include
+        ("203.0.113.1", "fail"),  # -all
+        ("2001:db8::1", "fail"),
+    ],
+)
+def test_verdict_comes_from_pyspf(nameserver, ip, result):
+    report = lookup("example.test", ip=ip, nameserver=nameserver, timeout=3)
+    assert report.result == result
+    assert report.record == "v=spf1 a include:inc.example.test -all"
+    assert report.records == [report.record]  # the unrelated TXT record is not SPF
+    assert report.dns_lookups == 2 and report.void_lookups == 0
+    assert report.errors == []
+
+
+def test_redirect_is_followed(nameserver):
+    report = lookup("redir.test", ip="192.0.2.10", nameserver=nameserver, timeout=3)
+    assert report.result == "pass"
+    assert report.dns_lookups == 3  # redirect, then a and include of example.test
+
+
+def test_record_split_into_strings_is_joined(nameserver):
+    report = lookup("split.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.record == "v=spf1 ip4:192.0.2.1 include:inc.example.test -all"
+    assert report.result == "pass"
+
+
+def test_neutral(nameserver):
+    report = lookup("neutral.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.result == "neutral"
+    assert "neutral-all" in [w.code for w in report.warnings]
+
+
+def test_loop_is_found_not_followed(nameserver):
+    report = lookup("loop.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert "loop" in codes(report)
+    assert "loop.test → loop2.test → loop.test" in " ".join(f.message for f in report.errors)
+    assert report.result == "permerror"
+
+
+def test_more_than_ten_lookups_through_includes(nameserver):
+    report = lookup("many.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.dns_lookups > 10
+    assert "too-many-lookups" in codes(report)
+    assert report.result == "permerror"
+
+
+def test_two_spf_records_are_a_permerror(nameserver):
+    report = lookup("two.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert len(report.records) == 2
+    assert "several-records" in codes(report)
+    assert report.result == "permerror"
+
+
+def test_void_lookups(nameserver):
+    report = lookup("void.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.void_lookups == 3
+    assert "void-lookups" in codes(report)
+    assert report.result == "permerror"
+
+
+@pytest.mark.parametrize("domain", ["nospf.test", "nx.test"])
+def test_no_record_is_none(nameserver, domain):
+    report = lookup(domain, ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.records == [] and report.record is None
+    assert report.result == "none"
+    assert "kein SPF-Eintrag" in report.errors[0].message
+
+
+def test_servfail_is_a_temperror(nameserver):
+    report = lookup("servfail.test", ip="192.0.2.1", nameserver=nameserver, timeout=3)
+    assert report.result == "temperror"
+    assert "SERVFAIL" in report.errors[0].message
+
+
+def test_silent_nameserver_times_out_in_time():
+    sock, address = silent_nameserver()
+    try:
+        started = time.monotonic()
+        report = lookup("example.test", ip="192.0.2.1", nameserver=address, timeout=1)
+        elapsed = time.monotonic() - started
+    finally:
+        sock.close()
+    assert report.result == "temperror"
+    assert "Zeitüberschreitung" in report.errors[0].message
+    assert elapsed < 10  # bounded by the timeout, not hanging
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"domain": "nicht gültig"}, "domain"),
+        ({"domain": "example.test", "ip": "999.1.1.1"}, "ip"),
+        ({"domain": "example.test", "nameserver": "ns.example"}, "nameserver"),
+    ],
+)
+def test_bad_input_is_a_message(kwargs, code):
+    domain = kwargs.pop("domain")
+    report = lookup(domain, timeout=1, **kwargs)
+    assert codes(report) == [code]
+
+
+def test_parse_nameserver():
+    assert parse_nameserver("127.0.0.1:5353") == ("127.0.0.1", 5353)
+    assert parse_nameserver("192.0.2.53") == ("192.0.2.53", 53)
+    assert parse_nameserver("[::1]:5353") == ("::1", 5353)
+    assert parse_nameserver("::1") == ("::1", 53)
+    with pytest.raises(SpfInputError):
+        parse_nameserver("127.0.0.1:99999")
+
+
+def test_cli_lookup_json(nameserver, capsys):
+    code = main(["spf", "lookup", "example.test", "--ip", "203.0.113.1", "--nameserver", nameserver, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data == {
+        "domain": "example.test",
+        "records": ["v=spf1 a include:inc.example.test -all"],
+        "record": "v=spf1 a include:inc.example.test -all",
+        "result": "fail",
+        "dns_lookups": 2,
+        "void_lookups": 0,
+        "errors": [],
+        "warnings": [
+            {
+                "code": "missing-provider",
+                "message": "„include:_spf.broadspeed.de“ fehlt: Die Mailserver von Plusnet dürften dann nicht für Ihre Domain senden.",
+                "term": None,
+            }
+        ],
+    }
+
+
+def test_cli_lookup_readable(nameserver, capsys):
+    assert main(["spf", "lookup", "two.test", "--nameserver", nameserver]) == 1
+    out = capsys.readouterr().out
+    assert out.count("SPF-Eintrag: v=spf1") == 2
+    assert "genau einer (permerror)" in out

@@ -1,0 +1,137 @@
+"""The SPF helper screen: building, live checking and a domain lookup in a worker."""
+
+from __future__ import annotations
+
+import pytest
+from dnszone import silent_nameserver, start_dns_server
+from textual.widgets import Button, Checkbox, Input, Static
+
+from bot.tui.screens.spf import SpfScreen
+
+SIZE = (110, 45)
+
+
+@pytest.fixture(scope="module")
+def nameserver():
+    server, address = start_dns_server()
+    yield address
+    server.stop()
+
+
+async def open_spf(pilot) -> SpfScreen:
+    await pilot.press("ctrl+p")
+    await pilot.press(*"SPF-Helfer")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, SpfScreen)
+    return pilot.app.screen
+
+
+def text_of(screen, selector: str) -> str:
+    return "\n".join(str(widget.render()) for widget in screen.query(selector).results(Static))
+
+
+async def test_palette_opens_the_helper_and_escape_returns(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_spf(pilot)
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "AgentScreen"
+
+
+async def test_agent_opens_the_helper_for_the_spf_article(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"spf")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, SpfScreen)
+
+
+async def test_build_updates_live_and_copies(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.press(*"example.de")
+        await pilot.pause()
+        assert 'example.de.  IN  TXT  "v=spf1 a include:_spf.broadspeed.de -all"' in text_of(screen, "#build-result")
+        screen.query_one("#build-mx", Checkbox).value = True
+        await pilot.pause()
+        assert screen.record == "v=spf1 a mx include:_spf.broadspeed.de -all"
+        await pilot.click("#copy-zone")
+        assert app.clipboard == screen.zone_line
+        await pilot.click("#copy-record")
+        assert app.clipboard == "v=spf1 a mx include:_spf.broadspeed.de -all"
+
+
+async def test_build_bad_input_says_what_to_fix(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.press(*"example.de")
+        screen.query_one("#build-ip4", Input).value = "192.0.2.300"
+        await pilot.pause()
+        assert "Bitte korrigieren" in text_of(screen, "#build-result")
+        assert screen.query_one("#copy-record", Button).disabled
+
+
+async def test_check_explains_the_bad_record_live(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.click("#--content-tab-check")
+        await pilot.pause()
+        await pilot.press(*"v=spf1 a mx ptr include:_spf.broadspeed.de +all")
+        await pilot.pause()
+        report = text_of(screen, "#check-report Static")
+        assert "Der Eintrag ist gültig." in report
+        assert "„+all“ erlaubt jedem Server der Welt" in report
+        assert "veraltet" in report
+        assert "a — die Server, auf die der A-Record der Domain zeigt, dürfen senden" in report
+        assert screen.query(".finding.warning")
+
+
+async def test_domain_lookup_runs_in_a_worker(make_app, nameserver, monkeypatch):
+    monkeypatch.setenv("FAQBOT_NAMESERVER", nameserver)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.click("#--content-tab-check")
+        await pilot.pause()
+        screen.query_one("#check-input", Input).value = "example.test"
+        screen.query_one("#check-ip", Input).value = "203.0.113.1"
+        await pilot.pause()
+        await pilot.click("#lookup")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.query_one("#lookup-status").display
+        report = text_of(screen, "#check-report Static")
+        assert "Veröffentlicht: v=spf1 a include:inc.example.test -all" in report
+        assert "Ergebnis: fail" in report
+
+
+async def test_unanswered_lookup_shows_progress_then_a_message(make_app, monkeypatch):
+    sock, address = silent_nameserver()
+    monkeypatch.setenv("FAQBOT_NAMESERVER", address)
+    app = make_app()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_spf(pilot)
+            await pilot.click("#--content-tab-check")
+            await pilot.pause()
+            screen.query_one("#check-input", Input).value = "example.test"
+            await pilot.pause()
+            await pilot.click("#lookup")
+            await pilot.pause()
+            assert screen.query_one("#lookup-status").display  # the worker is waiting for DNS
+            assert "Frage den DNS nach example.test" in text_of(screen, "#lookup-status-text")
+            assert screen.query_one("#lookup", Button).disabled
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert not screen.query_one("#lookup-status").display
+            assert "Zeitüberschreitung" in text_of(screen, "#check-report Static")
+    finally:
+        sock.close()

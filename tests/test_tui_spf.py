@@ -87,7 +87,7 @@ async def test_check_explains_the_bad_record_live(make_app):
         await pilot.press(*"v=spf1 a mx ptr include:_spf.broadspeed.de +all")
         await pilot.pause()
         report = text_of(screen, "#check-report Static")
-        assert "Der Eintrag ist gültig." in report
+        assert "Der Eintrag ist gültig, aber 2 Warnung(en)" in report
         assert "„+all“ erlaubt jedem Server der Welt" in report
         assert "veraltet" in report
         assert "a — die Server, auf die der A-Record der Domain zeigt, dürfen senden" in report

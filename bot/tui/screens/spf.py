@@ -174,8 +174,13 @@ class SpfScreen(Screen):
             )
 
     def _check_widgets(self, result: CheckResult) -> list[Static]:
-        verdict = "Der Eintrag ist gültig." if result.valid else "Der Eintrag ist ungültig."
-        widgets = [Static(verdict, classes="verdict " + ("ok" if result.valid else "error"))]
+        if not result.valid:
+            verdict, style = "Der Eintrag ist ungültig – Empfänger werten ihn als Fehler (permerror).", "error"
+        elif result.warnings:
+            verdict, style = f"Der Eintrag ist gültig, aber {len(result.warnings)} Warnung(en) – bitte beheben:", "warning"
+        else:
+            verdict, style = "Der Eintrag ist gültig.", "ok"
+        widgets = [Static(verdict, classes=f"verdict {style}")]
         widgets += _finding_widgets(result.errors, result.warnings)
         for term in result.terms:
             widgets.append(Static(Content.assemble((term.text, "bold"), "\n", term.explanation), classes="term"))

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_spf
+from bot import cli_ports, cli_spf
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     cli_spf.add_commands(commands)
+    cli_ports.add_commands(commands)
 
     evaluation = commands.add_parser("eval", help="Trefferquote auf einer Fragensammlung (TSV) messen")
     evaluation.add_argument("file", metavar="DATEI")

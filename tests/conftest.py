@@ -68,3 +68,14 @@ def make_app(tmp_path):
         return create_app(mode, articles, save_dir=tmp_path, cursor_blink=False)
 
     return make
+
+
+async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (files are written in Textual's own thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Markdown, OptionList, Select
 
 from bot.tui.screens.agent import ALL_CATEGORIES
+from conftest import wait_until
 
 SIZE = (120, 40)
 
@@ -88,7 +89,7 @@ async def test_save_to_file_for_terminals_without_clipboard(make_app, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await type_search(pilot, "winmail")
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-winmail-dat-*.md")))
         (saved,) = tmp_path.glob("faqbot-winmail-dat-*.md")
         assert saved.read_text(encoding="utf-8") == app.index.by_id("winmail-dat").body + "\n"
 

@@ -8,6 +8,7 @@ from textual.widgets import Button, Markdown, OptionList
 
 from bot.tui.helpers import helper, register_helper, unregister_helper
 from bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from conftest import wait_until
 
 SIZE = (100, 40)
 
@@ -150,8 +151,7 @@ async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "Mein Postfach ist voll")
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, lambda: any("Gespeichert" in str(n.message) for n in app._notifications))
         (saved,) = tmp_path.glob("faqbot-gespraech-*.md")
         text = saved.read_text(encoding="utf-8")
         assert "> Mein Postfach ist voll" in text
@@ -163,11 +163,9 @@ async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path):
     app = make_app()
     app.save_dir = tmp_path / "gibt-es-nicht"
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.save_dir = app.save_dir
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert any(n.severity == "error" for n in app._notifications)
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        assert app.is_running
 
 
 class DummyHelper(Screen):

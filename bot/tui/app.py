@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
 from bot.dialog import Dialog
@@ -15,6 +17,7 @@ from bot.tui.commands import ArticleCommands, HelperCommands
 from bot.tui.helpers import helper, register_helper
 from bot.tui.screens.agent import AgentScreen
 from bot.tui.screens.chat import ChatScreen
+from bot.tui.screens.ports import PortsScreen
 from bot.tui.screens.spf import SpfScreen
 from kb.article import Article
 from kb.retriever import Index
@@ -22,6 +25,7 @@ from kb.retriever import Index
 Mode = Literal["chat", "agent"]
 
 register_helper("spf", "SPF-Helfer", SpfScreen)
+register_helper("ports", "Mail-Einstellungen und Verbindungstest", PortsScreen)
 WIDGET_STYLES = ["widgets/chat_messages.tcss"]
 
 
@@ -55,9 +59,9 @@ class FaqApp(App):
 
     def on_mount(self) -> None:
         if self.mode == "agent":
-            self.push_screen(AgentScreen(self.index, self.save_dir))
+            self.push_screen(AgentScreen(self.index))
         else:
-            self.push_screen(ChatScreen(self.dialog, self.save_dir))
+            self.push_screen(ChatScreen(self.dialog))
         if self.problem_count:
             self.notify(
                 f"{self.problem_count} Problem(e) in den Artikeln: fehlerhafte Artikel wurden übersprungen. "
@@ -77,6 +81,26 @@ class FaqApp(App):
         else:
             yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
         yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
+
+    def save_text(self, filename: str, text: str) -> None:
+        """Save a file for the user: into ``save_dir`` at the terminal, as a download in the browser.
+
+        Textual writes it in a thread and reports back with DeliveryComplete/DeliveryFailed.
+        """
+        self.deliver_text(io.StringIO(text), save_directory=self.save_dir, save_filename=filename, name=filename)
+
+    def on_delivery_complete(self, event: DeliveryComplete) -> None:
+        where = str(event.path) if event.path else event.name
+        self.notify(f"Gespeichert: {where}", title="Gespeichert", markup=False)
+
+    def on_delivery_failed(self, event: DeliveryFailed) -> None:
+        reason = getattr(event.exception, "strerror", None) or str(event.exception)
+        self.notify(
+            f"„{event.name}“ konnte nicht gespeichert werden: {reason}",
+            title="Speichern fehlgeschlagen",
+            severity="error",
+            markup=False,
+        )
 
     def open_article(self, article: Article) -> None:
         show = getattr(self.screen, "show_article", None)

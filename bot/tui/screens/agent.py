@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -46,10 +45,9 @@ class AgentScreen(Screen):
             self.category = category
             self.hits = hits
 
-    def __init__(self, index: Index, save_dir: Path) -> None:
+    def __init__(self, index: Index) -> None:
         super().__init__()
         self.index = index
-        self.save_dir = save_dir
         self.shown: list[Article] = []  # the articles in the result list, in order
         self.current: Article | None = None
 
@@ -171,23 +169,8 @@ class AgentScreen(Screen):
 
     def action_save(self) -> None:
         if self.current is not None:
-            self._save(self.current)
-
-    @work(thread=True, group="files")
-    def _save(self, article: Article) -> None:
-        path = self.save_dir / f"faqbot-{article.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
-        try:
-            path.write_text(ticket_text(article, markdown=True), encoding="utf-8")
-        except OSError as error:
-            self.app.call_from_thread(
-                self.app.notify,
-                f"Die Datei konnte nicht gespeichert werden: {error.strerror or error}",
-                title="Speichern fehlgeschlagen",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.app.call_from_thread(self.app.notify, f"Gespeichert: {path}", title="Gespeichert", markup=False)
+            filename = f"faqbot-{self.current.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
+            self.app.save_text(filename, ticket_text(self.current, markdown=True))
 
     def action_open_helper(self) -> None:
         entry = helper(self.current.helper) if self.current else None

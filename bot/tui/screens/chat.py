@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,10 +32,9 @@ class ChatScreen(Screen):
             self.placeholder = placeholder
             self.reply = reply
 
-    def __init__(self, dialog: Dialog, save_dir: Path) -> None:
+    def __init__(self, dialog: Dialog) -> None:
         super().__init__()
         self.dialog = dialog
-        self.save_dir = save_dir
         self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown)
 
     def compose(self) -> ComposeResult:
@@ -142,7 +140,7 @@ class ChatScreen(Screen):
         self._greet()
 
     def action_save_transcript(self) -> None:
-        self._save(self.transcript_markdown())
+        self.app.save_text(f"faqbot-gespraech-{datetime.now():%Y%m%d-%H%M%S}.md", self.transcript_markdown())
 
     def transcript_markdown(self) -> str:
         lines = [f"# Gespräch mit dem E-Mail-Hilfe-Bot ({datetime.now():%d.%m.%Y %H:%M})", ""]
@@ -153,19 +151,3 @@ class ChatScreen(Screen):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
-
-    @work(thread=True, group="files")
-    def _save(self, markdown: str) -> None:
-        path = self.save_dir / f"faqbot-gespraech-{datetime.now():%Y%m%d-%H%M%S}.md"
-        try:
-            path.write_text(markdown, encoding="utf-8")
-        except OSError as error:
-            self.app.call_from_thread(
-                self.app.notify,
-                f"Das Gespräch konnte nicht gespeichert werden: {error.strerror or error}",
-                title="Speichern fehlgeschlagen",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.app.call_from_thread(self.app.notify, f"Gespräch gespeichert: {path}", title="Gespeichert", markup=False)

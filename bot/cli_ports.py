@@ -1,0 +1,108 @@
+"""`faqbot ports [autoconfig|test]`: mail client settings and a real connection test."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def add_commands(commands) -> None:
+    ports = commands.add_parser("ports", help="Servername, Ports und TLS für das Mailprogramm; Verbindung testen")
+    ports.add_argument("--server", metavar="sNNN", help="Ihre Servernummer aus den Zugangsdaten, z. B. s012")
+    ports.add_argument("--email", metavar="ADRESSE", help="Ihre E-Mail-Adresse (= Benutzername)")
+    ports.add_argument("--json", action="store_true")
+    ports.set_defaults(func=cmd_settings)
+    ports_commands = ports.add_subparsers(dest="ports_command", metavar="BEFEHL")
+
+    autoconfig = ports_commands.add_parser("autoconfig", help="Thunderbird-Autoconfig (config-v1.1.xml) ausgeben")
+    autoconfig.add_argument("--server", required=True, metavar="sNNN")
+    autoconfig.add_argument("--email", required=True, metavar="ADRESSE")
+    autoconfig.set_defaults(func=cmd_autoconfig)
+
+    test = ports_commands.add_parser("test", help="Verbindung zu einem Mailserver testen: TLS und Zertifikat")
+    test.add_argument("host", metavar="HOST")
+    test.add_argument("--port", type=int, default=993)
+    test.add_argument("--protocol", choices=["smtp", "imap", "pop3"], help="Standard: nach Port")
+    mode = test.add_mutually_exclusive_group()
+    mode.add_argument("--tls", dest="mode", action="store_const", const="tls", help="sofort TLS (465, 993, 995)")
+    mode.add_argument("--starttls", dest="mode", action="store_const", const="starttls", help="erst Klartext, dann STARTTLS")
+    test.add_argument("--cafile", metavar="DATEI", help="eigene CA-Zertifikate statt der des Systems")
+    test.add_argument("--timeout", type=float, default=10.0, metavar="SEKUNDEN")
+    test.add_argument("--json", action="store_true")
+    test.set_defaults(func=cmd_test)
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from bot.helpers.ports import SettingsInputError, settings
+
+    try:
+        current = settings(args.server, args.email)
+    except SettingsInputError as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(current.to_json(), ensure_ascii=False))
+        return EXIT_OK
+    print(f"Server (Posteingang und Postausgang): {current.host}")
+    if current.server == "s0xx":
+        print("  „xx“ steht für Ihren Server: Die Nummer finden Sie in Ihren Zugangsdaten (--server s012).")
+    print(f"Benutzername: {current.username or 'Ihre vollständige E-Mail-Adresse'}")
+    print("Anmeldung: Passwort (normal)")
+    print("Verschlüsselung: TLS ab Version 1.2\n")
+    print(f"  {'Protokoll':<10} {'Richtung':<12} {'Port':>5}  Sicherheit")
+    for entry in current.entries:
+        direction = "Posteingang" if entry.direction == "incoming" else "Postausgang"
+        print(f"  {entry.protocol.upper():<10} {direction:<12} {entry.port:>5}  {entry.security_de}")
+    print()
+    for warning in current.warnings:
+        print(f"Hinweis: {warning}")
+    return EXIT_OK
+
+
+def cmd_autoconfig(args: argparse.Namespace) -> int:
+    from bot.helpers.ports import SettingsInputError, autoconfig_xml
+
+    try:
+        sys.stdout.write(autoconfig_xml(args.server, args.email))
+    except SettingsInputError as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from bot.helpers.mailconn import check_connection
+
+    if not 0 < args.port < 65536:
+        print("Fehler: Der Port muss zwischen 1 und 65535 liegen.", file=sys.stderr)
+        return EXIT_USAGE
+    report = check_connection(
+        args.host, args.port, protocol=args.protocol, mode=args.mode, cafile=args.cafile, timeout=args.timeout
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+        return EXIT_OK if report.ok else EXIT_PROBLEMS
+    mode = "SSL/TLS" if report.mode == "tls" else "STARTTLS"
+    print(f"Verbindung zu {report.host}:{report.port} ({report.protocol.upper()}, {mode})")
+    if report.connect_ms is not None:
+        print(f"  Verbindungsaufbau: {report.connect_ms:.0f} ms")
+    if report.greeting:
+        print(f"  Begrüßung: {report.greeting}")
+    if report.tls_version:
+        print(f"  TLS: {report.tls_version}, {report.cipher}")
+    if report.cert:
+        cert = report.cert
+        print(f"  Zertifikat für: {', '.join(cert.san) or cert.subject}")
+        print(f"  Ausgestellt von: {cert.issuer}")
+        print(f"  Gültig bis: {cert.not_after[:10]} (noch {cert.days_left} Tage)")
+        print(
+            f"  Name passt: {'ja' if cert.hostname_match else 'nein'}; Kette vertrauenswürdig: {'ja' if cert.verified else 'nein'}"
+        )
+    for warning in report.warnings:
+        print(f"  Hinweis: {warning}")
+    print("Ergebnis: OK – die Verbindung ist sicher." if report.ok else f"Ergebnis: Fehler – {report.error}")
+    print(f"Zum Nachprüfen: {report.openssl}")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS

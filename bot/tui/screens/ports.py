@@ -1,0 +1,204 @@
+"""The mail-settings helper: the exact settings for a server, and a real connection test per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+
+from bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
+from bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, settings
+from bot.tui.widgets.bounded_input import BoundedInput
+
+RESULT_COLUMN = "result"
+
+
+def _summary(report: ConnectionReport) -> str:
+    if report.ok:
+        return f"OK – {report.tls_version}"
+    return "Fehler – " + (report.error or "unbekannt").split(". ")[0]
+
+
+def _details(report: ConnectionReport) -> Content:
+    mode = "SSL/TLS" if report.mode == "tls" else "STARTTLS"
+    parts: list = [(f"{report.host}:{report.port} ({report.protocol.upper()}, {mode})", "bold"), "\n"]
+    if report.connect_ms is not None:
+        parts.append(f"Verbindungsaufbau: {report.connect_ms:.0f} ms\n")
+    if report.greeting:
+        parts.append(f"Begrüßung: {report.greeting}\n")
+    if report.tls_version:
+        parts.append(f"TLS: {report.tls_version}, {report.cipher}\n")
+    if report.cert:
+        cert = report.cert
+        parts.append(f"Zertifikat für: {', '.join(cert.san) or cert.subject}\n")
+        parts.append(f"Ausgestellt von: {cert.issuer}\n")
+        parts.append(f"Gültig bis: {cert.not_after[:10]} (noch {cert.days_left} Tage)\n")
+        parts.append(
+            f"Name passt: {'ja' if cert.hostname_match else 'nein'} · vertrauenswürdig: {'ja' if cert.verified else 'nein'}\n"
+        )
+    for warning in report.warnings:
+        parts.append((f"Hinweis: {warning}\n", "$warning"))
+    if report.ok:
+        parts.append(("Ergebnis: Die Verbindung funktioniert und ist sicher.", "bold $success"))
+    else:
+        parts.append((f"Ergebnis: {report.error}", "bold $error"))
+    parts.append(f"\nZum Nachprüfen: {report.openssl}")
+    return Content.assemble(*parts)
+
+
+class PortsScreen(Screen):
+    CSS_PATH = "ports.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Zurück"),
+        Binding("ctrl+s", "save_autoconfig", "Autoconfig speichern"),
+    ]
+
+    class TestDone(Message):
+        def __init__(self, row_key: str, report: ConnectionReport) -> None:
+            super().__init__()
+            self.row_key = row_key
+            self.report = report
+
+    def __init__(self, *, restricted: bool = False) -> None:
+        super().__init__()
+        # Served to the public, the test may only reach the provider's mail hosts.
+        self.restricted = restricted
+        self.current: Settings = settings()
+        self.entries: dict[str, Entry] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            with Horizontal(classes="fields"):
+                with VerticalScroll(classes="field"):
+                    yield Label("Servernummer (aus Ihren Zugangsdaten)")
+                    yield BoundedInput(placeholder="z. B. s012", id="server", max_length=40)
+                with VerticalScroll(classes="field"):
+                    yield Label("E-Mail-Adresse (optional, = Benutzername)")
+                    yield BoundedInput(placeholder="z. B. info@example.de", id="email", max_length=254)
+            if not self.restricted:
+                yield Label("Anderen Server testen (optional, HOST oder HOST:PORT)")
+                yield BoundedInput(placeholder="z. B. mail.IhreDomain.tld", id="test-host", max_length=260)
+            yield Static(id="summary", classes="summary")
+            yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+            yield Static("Wählen Sie eine Zeile und drücken Sie Enter (oder „Verbindung testen“).", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Verbindung testen", id="test", variant="primary")
+                yield Button("Autoconfig speichern", id="save-autoconfig")
+            yield Static(id="details", classes="details")
+            yield Static(id="warnings", classes="warnings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.app.input_cursor_blink
+        table = self.query_one("#entries", DataTable)
+        table.add_column("Protokoll", key="protocol")
+        table.add_column("Richtung", key="direction")
+        table.add_column("Port", key="port")
+        table.add_column("Sicherheit", key="security")
+        table.add_column("Test", key=RESULT_COLUMN)
+        self._refresh_settings()
+        self.query_one("#server").focus()
+
+    @on(Input.Changed, "#server, #email")
+    def _refresh_settings(self) -> None:
+        summary = self.query_one("#summary", Static)
+        try:
+            self.current = settings(self.query_one("#server", Input).value, self.query_one("#email", Input).value)
+        except SettingsInputError as error:
+            summary.update(Content.assemble(("Bitte korrigieren: ", "bold $error"), str(error)))
+            return
+        username = self.current.username or "Ihre vollständige E-Mail-Adresse"
+        summary.update(
+            Content.assemble(
+                ("Server: ", "bold"),
+                self.current.host,
+                ("   Benutzername: ", "bold"),
+                username,
+                ("   Verschlüsselung: ", "bold"),
+                "TLS ab Version 1.2",
+            )
+        )
+        self.query_one("#warnings", Static).update("\n".join(f"Hinweis: {w}" for w in self.current.warnings))
+        table = self.query_one("#entries", DataTable)
+        table.clear()
+        self.entries.clear()
+        for entry in self.current.entries:
+            key = f"{entry.protocol}-{entry.port}"
+            self.entries[key] = entry
+            direction = "Posteingang" if entry.direction == "incoming" else "Postausgang"
+            table.add_row(entry.protocol.upper(), direction, str(entry.port), entry.security_de, "", key=key)
+
+    def _target(self, entry: Entry) -> tuple[str, int] | str:
+        """(host, port) to test for this row, or a German reason why not."""
+        override = "" if self.restricted else self.query_one("#test-host", Input).value.strip()
+        if override:
+            host, _, port_text = override.rpartition(":") if override.count(":") == 1 else (override, "", "")
+            if port_text and not port_text.isdigit():
+                return f"„{port_text}“ ist kein Port."
+            host, port = host or override, int(port_text) if port_text else entry.port
+            if not 0 < port < 65536:
+                return "Der Port muss zwischen 1 und 65535 liegen."
+            return host, port
+        if self.current.server == "s0xx":
+            return "Bitte geben Sie zuerst Ihre Servernummer ein (z. B. s012)."
+        if self.restricted:
+            try:
+                check_allowed(self.current.host, entry.port)
+            except HostNotAllowed as error:
+                return str(error)
+        return self.current.host, entry.port
+
+    @on(DataTable.RowSelected, "#entries")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._test_row(str(event.row_key.value))
+
+    @on(Button.Pressed, "#test")
+    def _test_pressed(self) -> None:
+        table = self.query_one("#entries", DataTable)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self._test_row(str(row_key.value))
+
+    def _test_row(self, key: str) -> None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return
+        target = self._target(entry)
+        table = self.query_one("#entries", DataTable)
+        if isinstance(target, str):
+            self.app.notify(target, title="Test nicht möglich", severity="warning", markup=False)
+            return
+        table.update_cell(key, RESULT_COLUMN, "läuft …")
+        self.query_one("#details", Static).update(Content(f"Verbinde mit {target[0]}:{target[1]} …"))
+        self._run_test(key, target[0], target[1], entry)
+
+    @work(thread=True, group="connection-tests")
+    def _run_test(self, key: str, host: str, port: int, entry: Entry) -> None:
+        report = check_connection(host, port, protocol=entry.protocol, mode=entry.security)
+        self.post_message(self.TestDone(key, report))
+
+    @on(TestDone)
+    def _test_done(self, event: TestDone) -> None:
+        table = self.query_one("#entries", DataTable)
+        if event.row_key in self.entries:
+            table.update_cell(event.row_key, RESULT_COLUMN, _summary(event.report))
+        self.query_one("#details", Static).update(_details(event.report))
+
+    # --- autoconfig ---------------------------------------------------------------
+
+    @on(Button.Pressed, "#save-autoconfig")
+    def action_save_autoconfig(self) -> None:
+        if self.current.server == "s0xx":
+            self.app.notify("Bitte geben Sie zuerst Ihre Servernummer ein.", title="Autoconfig", severity="warning", markup=False)
+            return
+        xml = autoconfig_xml(self.current.server, self.current.username)
+        self.app.save_text(f"faqbot-autoconfig-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)

@@ -1,0 +1,149 @@
+"""The mail-settings screen: settings as you type, a real connection test per row, autoconfig."""
+
+from __future__ import annotations
+
+import ssl
+import xml.etree.ElementTree as ET
+
+import pytest
+import trustme
+from mailservers import MailServer
+from textual.widgets import DataTable, Input, Static
+
+from bot.tui.screens.ports import PortsScreen
+from conftest import wait_until
+
+SIZE = (120, 50)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def imap_server(ca, tmp_path, monkeypatch):
+    """An IMAP server with implicit TLS on 127.0.0.1, trusted through SSL_CERT_FILE."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    server = MailServer("imap", "tls", context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    yield server.port
+    server.stop()
+
+
+async def open_ports(pilot) -> PortsScreen:
+    await pilot.press("ctrl+p")
+    await pilot.press(*"Mail-Einstellungen")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PortsScreen)
+    return pilot.app.screen
+
+
+def cell(screen, key: str, column: str = "result") -> str:
+    return str(screen.query_one("#entries", DataTable).get_cell(key, column))
+
+
+async def test_tls_ports_answer_opens_the_helper(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"Welche Ports für IMAP und SMTP?")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.click("#open-helper")
+        await pilot.pause()
+        assert isinstance(app.screen, PortsScreen)
+
+
+async def test_settings_follow_the_server_number(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s12")
+        await pilot.pause()
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "mail.s012.wsp.plusnet.de" in summary and "TLS ab Version 1.2" in summary
+        table = screen.query_one("#entries", DataTable)
+        assert table.row_count == 5
+        assert [str(table.get_cell_at((row, 2))) for row in range(5)] == ["993", "995", "465", "587", "25"]
+        assert "mail.IhreDomain.tld" in str(screen.query_one("#warnings", Static).render())
+
+
+async def test_bad_server_number_says_what_to_enter(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"x12")
+        await pilot.pause()
+        assert "Bitte korrigieren" in str(screen.query_one("#summary", Static).render())
+
+
+async def test_testing_needs_a_server_number(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ports(pilot)
+        await pilot.click("#test")
+        await pilot.pause()
+        assert any("Servernummer" in str(n.message) for n in app._notifications)
+
+
+async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_server):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s012")
+        screen.query_one("#test-host", Input).value = f"localhost:{imap_server}"
+        await pilot.pause()
+        table = screen.query_one("#entries", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        assert cell(screen, "imap-993") in ("läuft …", "") or cell(screen, "imap-993").startswith("OK")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert cell(screen, "imap-993").startswith("OK – TLSv1.")
+        details = str(screen.query_one("#details", Static).render())
+        assert "Zertifikat für: localhost" in details
+        assert "Die Verbindung funktioniert und ist sicher" in details
+        assert "openssl s_client -connect localhost:" in details
+
+
+async def test_failed_test_is_explained(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s012")
+        screen.query_one("#test-host", Input).value = "127.0.0.1:1"
+        await pilot.pause()
+        await pilot.click("#test")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert cell(screen, "imap-993").startswith("Fehler")
+        assert "abgelehnt" in str(screen.query_one("#details", Static).render())
+
+
+async def test_save_autoconfig(make_app, tmp_path):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s012")
+        screen.query_one("#email", Input).value = "info@example.de"
+        await pilot.pause()
+        await pilot.click("#save-autoconfig")
+        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-autoconfig-s012-*.xml")))
+        (saved,) = tmp_path.glob("faqbot-autoconfig-s012-*.xml")
+        root = ET.fromstring(saved.read_text(encoding="utf-8"))
+        assert root.find("emailProvider/incomingServer/username").text == "info@example.de"
+
+
+async def test_restricted_mode_has_no_free_host_field(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(PortsScreen(restricted=True))
+        await pilot.pause()
+        assert not app.screen.query("#test-host")

@@ -7,7 +7,7 @@ from datetime import datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -77,10 +77,10 @@ class PortsScreen(Screen):
         yield Header()
         with VerticalScroll():
             with Horizontal(classes="fields"):
-                with VerticalScroll(classes="field"):
+                with Vertical(classes="field"):
                     yield Label("Servernummer (aus Ihren Zugangsdaten)")
                     yield BoundedInput(placeholder="z. B. s012", id="server", max_length=40)
-                with VerticalScroll(classes="field"):
+                with Vertical(classes="field"):
                     yield Label("E-Mail-Adresse (optional, = Benutzername)")
                     yield BoundedInput(placeholder="z. B. info@example.de", id="email", max_length=254)
             if not self.restricted:
@@ -177,7 +177,7 @@ class PortsScreen(Screen):
         if isinstance(target, str):
             self.app.notify(target, title="Test nicht möglich", severity="warning", markup=False)
             return
-        table.update_cell(key, RESULT_COLUMN, "läuft …")
+        table.update_cell(key, RESULT_COLUMN, "läuft …", update_width=True)
         self.query_one("#details", Static).update(Content(f"Verbinde mit {target[0]}:{target[1]} …"))
         self._run_test(key, target[0], target[1], entry)
 
@@ -190,7 +190,7 @@ class PortsScreen(Screen):
     def _test_done(self, event: TestDone) -> None:
         table = self.query_one("#entries", DataTable)
         if event.row_key in self.entries:
-            table.update_cell(event.row_key, RESULT_COLUMN, _summary(event.report))
+            table.update_cell(event.row_key, RESULT_COLUMN, _summary(event.report), update_width=True)
         self.query_one("#details", Static).update(_details(event.report))
 
     # --- autoconfig ---------------------------------------------------------------

@@ -152,12 +152,66 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
+def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--db", metavar="PFAD", default=default, help="Gesprächsprotokoll (SQLite; Standard: $FAQBOT_DB, sonst im Benutzerordner)"
+    )
+    parser.add_argument(
+        "--no-log",
+        dest="no_log",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="nichts protokollieren",
+    )
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from bot.tui import create_app
 
     mode = "agent" if args.command == "agent" else "chat"
-    create_app(mode, args.articles).run()
+    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log).run()
     return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.log import ConversationLog, default_db_path
+    from bot.report import build_report, export_tsv
+
+    path = Path(args.db) if args.db else default_db_path()
+    if not path.exists():
+        print(f"Es gibt noch kein Gesprächsprotokoll unter {path}.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    log = ConversationLog(path)
+    if not log.enabled:
+        print(log.disabled_reason, file=sys.stderr)
+        return EXIT_PROBLEMS
+    turns = log.turns(args.since)
+    if args.export_tsv:
+        try:
+            Path(args.export_tsv).write_text(export_tsv(turns), encoding="utf-8")
+        except OSError as error:
+            print(f"Fehler: {args.export_tsv} kann nicht geschrieben werden ({error.strerror or error}).", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(f"Unbeantwortete Fragen gespeichert: {args.export_tsv}")
+        return EXIT_OK
+    report = build_report(turns)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        from bot.report_text import report_text
+
+        print(report_text(report))
+    return EXIT_OK
+
+
+def _date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError("erwartet wird ein Datum wie 2026-11-01") from None
 
 
 def _share(text: str) -> float:
@@ -173,15 +227,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="FAQ-Bot für den E-Mail-Dienst von Plusnet WebServer.",
     )
     _add_articles_option(parser, top_level=True)
+    _add_log_options(parser, top_level=True)
     parser.set_defaults(func=cmd_app)
     commands = parser.add_subparsers(dest="command", metavar="BEFEHL")
 
     chat = commands.add_parser("chat", help="den Chat für Kunden starten (Standard ohne Befehl)")
-    _add_articles_option(chat)
-    chat.set_defaults(func=cmd_app)
     agent = commands.add_parser("agent", help="die Konsole für den Support starten: suchen, Vorschau, in ein Ticket kopieren")
-    _add_articles_option(agent)
-    agent.set_defaults(func=cmd_app)
+    for app_command in (chat, agent):
+        _add_articles_option(app_command)
+        _add_log_options(app_command)
+        app_command.set_defaults(func=cmd_app)
+
+    report = commands.add_parser("report", help="unbeantwortete Fragen und Rückmeldungen aus dem Gesprächsprotokoll")
+    report.add_argument("--since", type=_date, metavar="DATUM", help="nur ab diesem Tag (JJJJ-MM-TT)")
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--export-tsv", metavar="DATEI", help="unbeantwortete Fragen im Format der Eval-Dateien speichern")
+    _add_log_options(report)
+    report.set_defaults(func=cmd_report)
 
     kb = commands.add_parser("kb", help="Wissensbasis prüfen")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="BEFEHL", required=True)

@@ -57,6 +57,7 @@ def write_article(tmp_path):
 def private_cache(tmp_path_factory, monkeypatch):
     """Keep the index cache of every test (and of the processes it starts) out of the user's."""
     monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("FAQBOT_DB", str(tmp_path_factory.mktemp("log") / "gespraeche.sqlite3"))
 
 
 @pytest.fixture
@@ -64,8 +65,8 @@ def make_app(tmp_path):
     """The app as the CLI builds it, with blinking and saving made test-friendly."""
     from bot.tui import create_app
 
-    def make(mode: str = "chat", articles=None):
-        return create_app(mode, articles, save_dir=tmp_path, cursor_blink=False)
+    def make(mode: str = "chat", articles=None, **options):
+        return create_app(mode, articles, save_dir=tmp_path, cursor_blink=False, **options)
 
     return make
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.log import ConversationLog, default_db_path
 from bot.tui.app import FaqApp, Mode
 from kb.cache import load_index
 from kb.location import articles_dir
@@ -15,6 +16,21 @@ def create_app(
     *,
     save_dir: Path | None = None,
     cursor_blink: bool = True,
+    db: Path | None = None,
+    log: bool = True,
 ) -> FaqApp:
+    """The app as the CLI and the tests build it; ``db`` is the conversation log (None: the default place)."""
     loaded = load_index(articles_dir(articles))
-    return FaqApp(mode, loaded.index, problem_count=loaded.problem_count, save_dir=save_dir, cursor_blink=cursor_blink)
+    conversation_log = None
+    if log:
+        conversation_log = ConversationLog(
+            db or default_db_path(), normalise=lambda text: " ".join(loaded.index.normaliser.terms(text))
+        )
+    return FaqApp(
+        mode,
+        loaded.index,
+        problem_count=loaded.problem_count,
+        save_dir=save_dir,
+        cursor_blink=cursor_blink,
+        conversation_log=conversation_log,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -13,11 +14,13 @@ from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
 from bot.dialog import Dialog
-from bot.tui.commands import ArticleCommands, HelperCommands
+from bot.log import ConversationLog
+from bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from bot.tui.helpers import helper, register_helper
 from bot.tui.screens.agent import AgentScreen
 from bot.tui.screens.chat import ChatScreen
 from bot.tui.screens.ports import PortsScreen
+from bot.tui.screens.report import ReportScreen
 from bot.tui.screens.spf import SpfScreen
 from kb.article import Article
 from kb.retriever import Index
@@ -31,7 +34,7 @@ WIDGET_STYLES = ["widgets/chat_messages.tcss"]
 
 class FaqApp(App):
     CSS_PATH = WIDGET_STYLES
-    COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands}
+    COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands, AgentCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Beenden", priority=True),
@@ -46,8 +49,12 @@ class FaqApp(App):
         problem_count: int = 0,
         save_dir: Path | None = None,
         cursor_blink: bool = True,
+        conversation_log: ConversationLog | None = None,
     ) -> None:
         super().__init__()
+        self.conversation_log = conversation_log
+        if conversation_log is not None:
+            conversation_log.on_disabled = self._log_disabled
         self.mode = mode
         self.index = index
         self.dialog = Dialog(index)
@@ -70,6 +77,8 @@ class FaqApp(App):
                 severity="warning",
                 markup=False,
             )
+        if self.conversation_log is not None and not self.conversation_log.enabled:
+            self._log_disabled(self.conversation_log.disabled_reason or "")
         if not self.index.articles:
             self.notify("Es wurden keine Artikel geladen.", title="Artikel", severity="error", markup=False)
 
@@ -81,6 +90,14 @@ class FaqApp(App):
         else:
             yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
         yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
+
+    def _log_disabled(self, reason: str) -> None:
+        """Said once; the log switches itself off and the chat goes on."""
+        message = reason + " Der Chat funktioniert weiter, die Fragen werden nur nicht gespeichert."
+        if self._thread_id == threading.get_ident():
+            self.notify(message, title="Protokoll aus", severity="warning", markup=False)
+        else:
+            self.call_from_thread(self.notify, message, title="Protokoll aus", severity="warning", markup=False)
 
     def save_text(self, filename: str, text: str) -> None:
         """Save a file for the user: into ``save_dir`` at the terminal, as a download in the browser.
@@ -106,6 +123,10 @@ class FaqApp(App):
         show = getattr(self.screen, "show_article", None)
         if show is not None:
             show(article)
+
+    def action_open_report(self) -> None:
+        if self.mode == "agent":
+            self.push_screen(ReportScreen())
 
     def open_helper(self, name: str) -> None:
         entry = helper(name)

@@ -42,3 +42,24 @@ class HelperCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), partial(self.app.open_helper, entry.name))
+
+
+class AgentCommands(Provider):
+    """Agent-only entries; never offered in the customer chat."""
+
+    ENTRIES = (("Bericht: unbeantwortete Fragen", "action_open_report"),)
+
+    def _entries(self):
+        if self.app.mode == "agent":
+            yield from self.ENTRIES
+
+    async def discover(self) -> Hits:
+        for text, action in self._entries():
+            yield DiscoveryHit(text, getattr(self.app, action))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, action in self._entries():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), getattr(self.app, action))

@@ -36,6 +36,7 @@ class AgentScreen(Screen):
         Binding("f3", "copy_text", "Text kopieren"),
         Binding("ctrl+s", "save", "Speichern"),
         Binding("f4", "open_helper", "Helfer öffnen"),
+        Binding("f6", "app.open_report", "Bericht"),
     ]
 
     class ResultsReady(Message):

@@ -27,10 +27,11 @@ class ChatScreen(Screen):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: BotMessage, reply: Reply) -> None:
+        def __init__(self, placeholder: BotMessage, reply: Reply, turn_id: int | None) -> None:
             super().__init__()
             self.placeholder = placeholder
             self.reply = reply
+            self.turn_id = turn_id  # the turn in the conversation log, for feedback and picks
 
     def __init__(self, dialog: Dialog) -> None:
         super().__init__()
@@ -93,14 +94,28 @@ class ChatScreen(Screen):
 
     @work(thread=True, group="answers")
     def _answer(self, text: str, placeholder: BotMessage) -> None:
-        # Runs off the event loop; the handler below owns the conversation.
-        self.post_message(self.ReplyReady(placeholder, self.dialog.reply(text)))
+        # Runs off the event loop (retrieval and the log's disk write); the handler below owns the conversation.
+        reply = self.dialog.reply(text)
+        turn_id = None
+        log = self.app.conversation_log
+        if log is not None and reply.kind != "empty":
+            top = reply.article or (reply.suggestions[0] if reply.kind == "suggest" and reply.suggestions else None)
+            turn_id = log.record(text, reply.kind, article_id=top.id if top else None, score=reply.score)
+        self.post_message(self.ReplyReady(placeholder, reply, turn_id))
+
+    @work(thread=True, group="log")
+    def _log_feedback(self, turn_id: int, helpful: bool) -> None:
+        self.app.conversation_log.record_feedback(turn_id, helpful)
+
+    @work(thread=True, group="log")
+    def _log_pick(self, turn_id: int, article_id: str) -> None:
+        self.app.conversation_log.record_pick(turn_id, article_id)
 
     @on(ReplyReady)
     async def _reply_ready(self, event: ReplyReady) -> None:
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
-        message = BotMessage(event.reply, categories(self.dialog.index))
+        message = BotMessage(event.reply, categories(self.dialog.index), turn_id=event.turn_id)
         await self.conversation.mount(message, after=event.placeholder)
         await event.placeholder.remove()
         self._record_reply(event.reply)
@@ -112,6 +127,8 @@ class ChatScreen(Screen):
     @on(BotMessage.ArticlePicked)
     def _article_picked(self, event: BotMessage.ArticlePicked) -> None:
         self.transcript.append(("Sie", f"(gewählt: {event.article.title})"))
+        if event.turn_id is not None:
+            self._log_pick(event.turn_id, event.article.id)
         self.show_article(event.article)
 
     @on(BotMessage.CategoryPicked)
@@ -120,6 +137,8 @@ class ChatScreen(Screen):
 
     @on(BotMessage.FeedbackGiven)
     def _feedback(self, event: BotMessage.FeedbackGiven) -> None:
+        if event.turn_id is not None:
+            self._log_feedback(event.turn_id, event.helpful)
         self.transcript.append(("Sie", "Ja, das war hilfreich." if event.helpful else "Nein, das hat nicht geholfen."))
         if event.helpful:
             self._show(Reply("smalltalk", "Danke für Ihre Rückmeldung! Haben Sie noch eine Frage?", intent="thanks"))

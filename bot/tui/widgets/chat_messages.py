@@ -27,9 +27,10 @@ class BotMessage(Vertical):
     """One reply of the bot: plain wording, an article, suggestions or the fallback."""
 
     class ArticlePicked(Message):
-        def __init__(self, article: Article) -> None:
+        def __init__(self, article: Article, turn_id: int | None) -> None:
             super().__init__()
             self.article = article
+            self.turn_id = turn_id
 
     class CategoryPicked(Message):
         def __init__(self, category: str) -> None:
@@ -37,20 +38,22 @@ class BotMessage(Vertical):
             self.category = category
 
     class FeedbackGiven(Message):
-        def __init__(self, reply: Reply, helpful: bool) -> None:
+        def __init__(self, reply: Reply, helpful: bool, turn_id: int | None) -> None:
             super().__init__()
             self.reply = reply
             self.helpful = helpful
+            self.turn_id = turn_id
 
     class HelperRequested(Message):
         def __init__(self, name: str) -> None:
             super().__init__()
             self.name = name
 
-    def __init__(self, reply: Reply, categories: list[str] | None = None) -> None:
+    def __init__(self, reply: Reply, categories: list[str] | None = None, *, turn_id: int | None = None) -> None:
         super().__init__(classes=f"bot-message {reply.kind}")
         self.reply = reply
         self.categories = categories or []
+        self.turn_id = turn_id  # this reply's turn in the conversation log
 
     def compose(self) -> ComposeResult:
         reply = self.reply
@@ -77,7 +80,7 @@ class BotMessage(Vertical):
         kind, _, value = (event.option.id or "").partition(":")
         if kind == "article":
             article = next(a for a in self.reply.suggestions if a.id == value)
-            self.post_message(self.ArticlePicked(article))
+            self.post_message(self.ArticlePicked(article, self.turn_id))
         elif kind == "category":
             self.post_message(self.CategoryPicked(value))
 
@@ -86,7 +89,7 @@ class BotMessage(Vertical):
         event.stop()
         for button in self.query(".feedback Button").results(Button):
             button.disabled = True
-        self.post_message(self.FeedbackGiven(self.reply, event.button.id == "helpful-yes"))
+        self.post_message(self.FeedbackGiven(self.reply, event.button.id == "helpful-yes", self.turn_id))
 
     @on(Button.Pressed, "#open-helper")
     def _open_helper(self, event: Button.Pressed) -> None:

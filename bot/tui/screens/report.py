@@ -1,0 +1,69 @@
+"""The log report on a screen of the agent console: what customers asked that the KB could not answer."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from bot.report import build_report, export_tsv
+from bot.report_text import report_text
+
+
+class ReportScreen(Screen):
+    CSS_PATH = "report.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Zurück"),
+        Binding("f5", "reload", "Neu laden"),
+        Binding("ctrl+s", "export", "Als TSV speichern"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, text: str, tsv: str) -> None:
+            super().__init__()
+            self.text = text
+            self.tsv = tsv
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tsv = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("Lade das Gesprächsprotokoll …", id="report")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        log = self.app.conversation_log
+        if log is None:
+            self.query_one("#report", Static).update("Das Gesprächsprotokoll ist ausgeschaltet (--no-log).")
+            return
+        self._load()
+
+    @work(thread=True, exclusive=True, group="report")
+    def _load(self) -> None:
+        log = self.app.conversation_log
+        turns = log.turns()
+        if not log.enabled:
+            self.post_message(self.Loaded(log.disabled_reason or "", ""))
+            return
+        titles = {article.id: article.title for article in self.app.index.articles}
+        self.post_message(self.Loaded(report_text(build_report(turns), titles), export_tsv(turns)))
+
+    @on(Loaded)
+    def _show(self, event: Loaded) -> None:
+        self.tsv = event.tsv
+        self.query_one("#report", Static).update(Content(event.text))  # customers' words: never markup
+
+    def action_export(self) -> None:
+        if self.tsv:
+            self.app.save_text("faqbot-unbeantwortet.tsv", self.tsv)

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot import cli_ports, cli_spf
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
 
 def _add_articles_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
@@ -170,8 +171,23 @@ def cmd_app(args: argparse.Namespace) -> int:
     from bot.tui import create_app
 
     mode = "agent" if args.command == "agent" else "chat"
-    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log).run()
+    served = getattr(args, "served", False)
+    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
     return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    return serve(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        articles=args.articles,
+        db=args.db,
+        no_log=args.no_log,
+        max_sessions=args.max_sessions,
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -237,6 +253,24 @@ def build_parser() -> argparse.ArgumentParser:
         _add_articles_option(app_command)
         _add_log_options(app_command)
         app_command.set_defaults(func=cmd_app)
+
+    # textual-serve starts one chat per browser tab with this flag (not for people: no help text)
+    chat.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+
+    serve = commands.add_parser("serve", help="den Kunden-Chat im Browser anbieten (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: nur dieser Rechner)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--public-url", metavar="URL", help="die Adresse, unter der Kunden die Seite öffnen (hinter einem Proxy)")
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
+    )
+    _add_articles_option(serve)
+    _add_log_options(serve)
+    serve.set_defaults(func=cmd_serve)
 
     report = commands.add_parser("report", help="unbeantwortete Fragen und Rückmeldungen aus dem Gesprächsprotokoll")
     report.add_argument("--since", type=_date, metavar="DATUM", help="nur ab diesem Tag (JJJJ-MM-TT)")

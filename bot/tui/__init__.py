@@ -18,6 +18,7 @@ def create_app(
     cursor_blink: bool = True,
     db: Path | None = None,
     log: bool = True,
+    served: bool = False,
 ) -> FaqApp:
     """The app as the CLI and the tests build it; ``db`` is the conversation log (None: the default place)."""
     loaded = load_index(articles_dir(articles))
@@ -33,4 +34,5 @@ def create_app(
         save_dir=save_dir,
         cursor_blink=cursor_blink,
         conversation_log=conversation_log,
+        served=served,
     )

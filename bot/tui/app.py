@@ -50,8 +50,13 @@ class FaqApp(App):
         save_dir: Path | None = None,
         cursor_blink: bool = True,
         conversation_log: ConversationLog | None = None,
+        served: bool = False,
     ) -> None:
         super().__init__()
+        # Served to the public: the customer chat only; network helpers restricted (see PortsScreen).
+        self.served = served
+        if served and mode != "chat":
+            raise ValueError("only the customer chat may be served")
         self.conversation_log = conversation_log
         if conversation_log is not None:
             conversation_log.on_disabled = self._log_disabled

@@ -66,12 +66,16 @@ class PortsScreen(Screen):
             self.row_key = row_key
             self.report = report
 
-    def __init__(self, *, restricted: bool = False) -> None:
+    def __init__(self, *, restricted: bool | None = None) -> None:
         super().__init__()
-        # Served to the public, the test may only reach the provider's mail hosts.
-        self.restricted = restricted
+        # Served to the public, the test may only reach the provider's mail hosts (None: as the app is served).
+        self._restricted = restricted
         self.current: Settings = settings()
         self.entries: dict[str, Entry] = {}
+
+    @property
+    def restricted(self) -> bool:
+        return self._restricted if self._restricted is not None else bool(getattr(self.app, "served", False))
 
     def compose(self) -> ComposeResult:
         yield Header()

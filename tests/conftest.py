@@ -80,3 +80,14 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+async def open_from_palette(pilot, text: str, screen_type: type):
+    """Open a screen as a user would: Ctrl+P, type, Enter."""
+    await pilot.press("ctrl+p")
+    await pilot.press(*text)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, screen_type)
+    return pilot.app.screen

@@ -11,7 +11,7 @@ from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
 
 from bot.tui.screens.ports import PortsScreen
-from conftest import wait_until
+from conftest import open_from_palette, wait_until
 
 SIZE = (120, 50)
 
@@ -35,13 +35,7 @@ def imap_server(ca, tmp_path, monkeypatch):
 
 
 async def open_ports(pilot) -> PortsScreen:
-    await pilot.press("ctrl+p")
-    await pilot.press(*"Mail-Einstellungen")
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, PortsScreen)
-    return pilot.app.screen
+    return await open_from_palette(pilot, "Mail-Einstellungen", PortsScreen)
 
 
 def cell(screen, key: str, column: str = "result") -> str:

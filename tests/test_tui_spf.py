@@ -7,6 +7,7 @@ from dnszone import silent_nameserver, start_dns_server
 from textual.widgets import Button, Checkbox, Input, Static
 
 from bot.tui.screens.spf import SpfScreen
+from conftest import open_from_palette
 
 SIZE = (110, 45)
 
@@ -19,13 +20,7 @@ def nameserver():
 
 
 async def open_spf(pilot) -> SpfScreen:
-    await pilot.press("ctrl+p")
-    await pilot.press(*"SPF-Helfer")
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, SpfScreen)
-    return pilot.app.screen
+    return await open_from_palette(pilot, "SPF-Helfer", SpfScreen)
 
 
 def text_of(screen, selector: str) -> str:

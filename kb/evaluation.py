@@ -69,7 +69,7 @@ class Report:
     @property
     def mrr(self) -> float:
         inside = self._in()
-        return self._share(0, 0) if not inside else sum(1 / o.rank for o in inside if o.rank) / len(inside)
+        return sum(1 / o.rank for o in inside if o.rank) / len(inside) if inside else 0.0
 
     @property
     def rejection(self) -> float:

@@ -70,8 +70,6 @@ class AgentScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self.app.input_cursor_blink
         self._search("", ALL_CATEGORIES)
         self.query_one("#search").focus()
 

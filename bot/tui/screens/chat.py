@@ -49,8 +49,6 @@ class ChatScreen(Screen):
         return self.query_one("#conversation", VerticalScroll)
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self.app.input_cursor_blink
         self.conversation.anchor()
         self._greet()
         self.query_one("#question").focus()

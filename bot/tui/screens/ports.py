@@ -101,8 +101,6 @@ class PortsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self.app.input_cursor_blink
         table = self.query_one("#entries", DataTable)
         table.add_column("Protokoll", key="protocol")
         table.add_column("Richtung", key="direction")

@@ -100,8 +100,6 @@ class SpfScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = self.app.input_cursor_blink
         self.query_one("#lookup-status").display = False
         self._rebuild()
         self.query_one("#build-domain").focus()

@@ -51,3 +51,11 @@ def test_agent_console_search(snap_compare, make_app, size):
         await _settle(pilot)
 
     assert snap_compare(make_app("agent"), terminal_size=size, run_before=run_before)
+
+
+def test_chat_with_an_answer_light_theme(snap_compare, make_app):
+    async def run_before(pilot):
+        pilot.app.theme = "textual-light"
+        await _ask(pilot, "Mein Postfach ist voll")
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

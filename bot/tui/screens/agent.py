@@ -172,6 +172,5 @@ class AgentScreen(Screen):
             self.app.save_text(filename, ticket_text(self.current, markdown=True))
 
     def action_open_helper(self) -> None:
-        entry = helper(self.current.helper) if self.current else None
-        if entry is not None:
-            self.app.push_screen(entry.make_screen())
+        if self.current is not None and self.current.helper:
+            self.app.open_helper(self.current.helper)

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
-from bot.tui.helpers import helper
 from bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from bot.tui.widgets.history_input import HistoryInput
 from kb.article import Article
@@ -69,7 +68,7 @@ class ChatScreen(Screen):
     def _record_reply(self, reply: Reply) -> None:
         parts = []
         if reply.article is not None:
-            parts.append(f"**{reply.article.title}**\n\n{reply.article.body}")
+            parts.append(reply.article.titled_markdown)
         elif reply.text:
             parts.append(reply.text)
         if reply.suggestions and reply.article is None:
@@ -145,9 +144,7 @@ class ChatScreen(Screen):
 
     @on(BotMessage.HelperRequested)
     def _open_helper(self, event: BotMessage.HelperRequested) -> None:
-        entry = helper(event.name)
-        if entry is not None:
-            self.app.push_screen(entry.make_screen())
+        self.app.open_helper(event.name)
 
     # --- keys -----------------------------------------------------------------
 

@@ -1,23 +1,26 @@
 """Find the article for a free-text question, and say honestly when there is none.
 
-Scoring, for each article d and the question's terms q:
+Scoring, for each article and each word of the question:
 
 * **Field-weighted BM25 coverage.** Each article is one bag of terms with
-  fields weighted (title, questions, keywords above body). For every question
-  term the article's saturated term weight ``tf/(tf+k1)`` is multiplied by the
-  term's idf; the sum is divided by the sum of the question terms' idf. The
-  result is in 0..1: the share of the question's information that the article
-  explains. Terms the knowledge base has never seen count with the highest idf,
-  so "Wie wird das Wetter morgen?" explains almost nothing anywhere.
-* **Typo tolerance.** A term that is not in the vocabulary is matched against
-  it with rapidfuzz (OSA distance, cutoff scaled to the term's length) and
-  counts with a discount for each edit.
+  fields weighted (title, keywords, questions above body). A term's saturated
+  weight ``tf/(tf+k1)`` is taken relative to the article that has most of it,
+  multiplied by the word's idf and divided by the question's total idf: the
+  result, in 0..1, is the share of the question the article explains. A
+  compound counts once (the better of its whole form and the mean of its
+  parts). Words the knowledge base never uses weigh like rare words, so
+  "Wie wird das Wetter morgen?" is explained by no article.
+* **Typo tolerance.** An unknown term is matched against the vocabulary with
+  rapidfuzz (OSA distance, cutoff scaled to its length), first as a stem, then
+  as the word it came from, and loses a share of its weight per edit.
 * **Question similarity.** The best idf-weighted Dice overlap between the
   question and one of the article's own ``questions``.
+* **Topic.** An article that shares no noun of its title or keywords with the
+  question is scaled down.
 
-The final score is a weighted mean of the two, in 0..1, and ``decide`` turns
-the ranked hits into answer / suggest / none with thresholds chosen on the
-development set (see the README, "Wie die Schwellen gewählt wurden").
+The score is a weighted mean of coverage and similarity, in 0..1; ``decide``
+turns the ranked hits into answer / suggest / none with thresholds chosen by
+``benchmarks/tune_thresholds.py`` (README: "How the thresholds were chosen").
 """
 
 from __future__ import annotations
@@ -43,11 +46,10 @@ B = 0.5  # BM25 length normalisation (per field)
 QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.6  # a word the KB never uses, relative to the rarest known term
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
-CANDIDATES = 30
-# A question that shares only incidental words with an article (its body or
-# example questions, never its title or keywords) is probably about something
-# else: "Cronjob einrichten" shares "einrichten" with the mail-client article.
-OFF_TOPIC_FACTOR = 0.6  # articles (best by coverage) that get the question-similarity pass
+CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
+# A question that shares no noun with an article's title or keywords is probably
+# about something else: "Cronjob einrichten" shares only the verb with the mail-client article.
+OFF_TOPIC_FACTOR = 0.6
 
 # Decision thresholds, chosen on the development set (README explains how).
 ANSWER_MIN_SCORE = 0.50  # below this, never a confident answer
@@ -123,14 +125,20 @@ class Index:
                 np.fromiter((doc for doc, _ in docs), dtype=np.int32, count=len(docs)),
                 np.fromiter((saturation / top for _, saturation in docs), dtype=np.float64, count=len(docs)),
             )
-        # The terms that say what an article is about: its title and keywords.
+        # The terms that say what an article is about: the nouns of its title and keywords.
         self.topic_terms = [self._topic(article) for article in self.articles]
         n = len(self.articles)
         self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
-        self.question_terms = [
-            [frozenset(self.normaliser.terms(question)) for question in article.questions] for article in self.articles
-        ]
+        # Each example question as (terms, idf mass), so a search only sums the shared part.
+        self.question_terms: list[list[tuple[frozenset[str], float]]] = []
+        for article in self.articles:
+            entries = []
+            for question in article.questions:
+                terms = frozenset(self.normaliser.terms(question))
+                if terms:
+                    entries.append((terms, sum(self.idf.get(term, self.unknown_idf) for term in terms)))
+            self.question_terms.append(entries)
         # Known stems and words, grouped by length: a fuzzy lookup only scans
         # the lengths within reach.
         self._stems_by_length = _group_by_length(self.postings)
@@ -225,11 +233,9 @@ class Index:
             return []
         # best first; ties keep article order, so results are deterministic
         candidates = covered[np.argsort(-coverage[covered], kind="stable")[:CANDIDATES]].tolist()
-        query_mass = total_weight  # the question's side of the Dice overlap
-
         hits = []
         for doc in candidates:
-            similarity = self._question_similarity(doc, query_weights, query_mass)
+            similarity = self._question_similarity(doc, query_weights, total_weight)
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(
                 coverage[doc]
             ) / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
@@ -258,21 +264,17 @@ class Index:
         return explained
 
     def _has_topic_term(self, doc: int, query_weights: dict[str, float]) -> bool:
-        """Whether a matched question term is in this article's title or keywords."""
+        """Whether a matched question term is a noun of this article's title or keywords."""
         topic = self.topic_terms[doc]
         return any(term in topic for term in query_weights)
 
     def _question_similarity(self, doc: int, query_weights: dict[str, float], query_mass: float) -> float:
         """Best idf-weighted Dice overlap of the question with one of the article's questions."""
         best = 0.0
-        for question in self.question_terms[doc]:
-            if not question:
-                continue
+        for question, question_mass in self.question_terms[doc]:
             shared = sum(weight for term, weight in query_weights.items() if term in question)
-            if not shared:
-                continue
-            question_mass = sum(self.idf.get(term, self.unknown_idf) for term in question)
-            best = max(best, 2 * shared / (query_mass + question_mass))
+            if shared:
+                best = max(best, 2 * shared / (query_mass + question_mass))
         return best
 
     def ask(self, question: str) -> Result:

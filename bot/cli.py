@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import cli_ports, cli_spf
+from bot.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
 

@@ -58,9 +58,9 @@ def _build(folder: Path) -> LoadedIndex:
     return LoadedIndex(Index(result.articles), len(result.problems))
 
 
-def load_index(folder: Path, *, use_cache: bool = True) -> LoadedIndex:
+def load_index(folder: Path) -> LoadedIndex:
     """The index over the good articles of ``folder``, from the cache when it is current."""
-    key = _fingerprint(folder) if use_cache and folder.is_dir() else None
+    key = _fingerprint(folder) if folder.is_dir() else None
     if key is None:
         return _build(folder)
     path = cache_dir() / f"index-{key[:32]}.pickle"

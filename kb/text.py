@@ -186,8 +186,3 @@ class Normaliser:
     def terms(self, text: str, *, document: bool = False) -> list[str]:
         """Search terms of ``text``, in order; repeated terms are kept (term frequency)."""
         return [term for word in self.analyse(text, document=document) for term in word.terms]
-
-
-def normalise(text: str, vocabulary: Iterable[str] = ()) -> list[str]:
-    """Search terms of a text, for callers without an index at hand."""
-    return Normaliser(vocabulary).terms(text)

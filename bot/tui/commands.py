@@ -1,7 +1,8 @@
-"""Command palette entries: open any article by its title, open a helper."""
+"""Command palette entries: open any article by its title, open a helper, agent-only screens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -9,57 +10,43 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from bot.tui.helpers import helpers
 
 
-class ArticleCommands(Provider):
+class _EntryProvider(Provider):
+    """A fixed list of (text, callback, help) entries, shown when empty and matched when typing."""
+
+    def entries(self) -> Iterator[tuple[str, Callable[[], object], str | None]]:
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self.entries():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self.entries():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class ArticleCommands(_EntryProvider):
     """„Artikel: …“ for every article, found by its title."""
 
-    def _entries(self):
+    def entries(self):
         for article in self.app.index.articles:
-            yield f"Artikel: {article.title}", article
-
-    async def discover(self) -> Hits:
-        for text, article in self._entries():
-            yield DiscoveryHit(text, partial(self.app.open_article, article), help=article.category)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, article in self._entries():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self.app.open_article, article), help=article.category)
+            yield f"Artikel: {article.title}", partial(self.app.open_article, article), article.category
 
 
-class HelperCommands(Provider):
+class HelperCommands(_EntryProvider):
     """„Helfer: …“ for every registered helper."""
 
-    async def discover(self) -> Hits:
+    def entries(self):
         for entry in helpers():
-            yield DiscoveryHit(f"Helfer: {entry.title}", partial(self.app.open_helper, entry.name))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for entry in helpers():
-            text = f"Helfer: {entry.title}"
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self.app.open_helper, entry.name))
+            yield f"Helfer: {entry.title}", partial(self.app.open_helper, entry.name), None
 
 
-class AgentCommands(Provider):
+class AgentCommands(_EntryProvider):
     """Agent-only entries; never offered in the customer chat."""
 
-    ENTRIES = (("Bericht: unbeantwortete Fragen", "action_open_report"),)
-
-    def _entries(self):
+    def entries(self):
         if self.app.mode == "agent":
-            yield from self.ENTRIES
-
-    async def discover(self) -> Hits:
-        for text, action in self._entries():
-            yield DiscoveryHit(text, getattr(self.app, action))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, action in self._entries():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), getattr(self.app, action))
+            yield "Bericht: unbeantwortete Fragen", self.app.action_open_report, None

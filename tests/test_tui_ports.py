@@ -9,6 +9,7 @@ import pytest
 import trustme
 from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets._data_table import default_cell_formatter
 
 from bot.tui.screens.ports import PortsScreen
 from conftest import open_from_palette, wait_until
@@ -141,3 +142,18 @@ async def test_restricted_mode_has_no_free_host_field(make_app):
         app.push_screen(PortsScreen(restricted=True))
         await pilot.pause()
         assert not app.screen.query("#test-host")
+
+
+async def test_typed_host_in_the_result_is_not_markup(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s012")
+        screen.query_one("#test-host", Input).value = "[b]x[/b].invalid"
+        await pilot.pause()
+        await pilot.click("#test")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = default_cell_formatter(screen.query_one("#entries", DataTable).get_cell("imap-993", "result"))
+        assert "[b]x[/b].invalid" in shown.plain  # as the table draws it: not read as markup
+        assert "[b]x[/b].invalid" in str(screen.query_one("#details", Static).render())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -192,7 +193,8 @@ class PortsScreen(Screen):
     def _test_done(self, event: TestDone) -> None:
         table = self.query_one("#entries", DataTable)
         if event.row_key in self.entries:
-            table.update_cell(event.row_key, RESULT_COLUMN, _summary(event.report), update_width=True)
+            # Text, not str: a str cell is read as markup, and the message may quote the host the agent typed.
+            table.update_cell(event.row_key, RESULT_COLUMN, Text(_summary(event.report)), update_width=True)
         self.query_one("#details", Static).update(_details(event.report))
 
     # --- autoconfig ---------------------------------------------------------------

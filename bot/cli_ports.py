@@ -85,24 +85,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
         return EXIT_OK if report.ok else EXIT_PROBLEMS
-    mode = "SSL/TLS" if report.mode == "tls" else "STARTTLS"
-    print(f"Verbindung zu {report.host}:{report.port} ({report.protocol.upper()}, {mode})")
-    if report.connect_ms is not None:
-        print(f"  Verbindungsaufbau: {report.connect_ms:.0f} ms")
-    if report.greeting:
-        print(f"  Begrüßung: {report.greeting}")
-    if report.tls_version:
-        print(f"  TLS: {report.tls_version}, {report.cipher}")
-    if report.cert:
-        cert = report.cert
-        print(f"  Zertifikat für: {', '.join(cert.san) or cert.subject}")
-        print(f"  Ausgestellt von: {cert.issuer}")
-        print(f"  Gültig bis: {cert.not_after[:10]} (noch {cert.days_left} Tage)")
-        print(
-            f"  Name passt: {'ja' if cert.hostname_match else 'nein'}; Kette vertrauenswürdig: {'ja' if cert.verified else 'nein'}"
-        )
+    print(f"Verbindung zu {report.heading}")
+    for line in report.facts:
+        print(f"  {line}")
     for warning in report.warnings:
         print(f"  Hinweis: {warning}")
-    print("Ergebnis: OK – die Verbindung ist sicher." if report.ok else f"Ergebnis: Fehler – {report.error}")
+    print(report.verdict)
     print(f"Zum Nachprüfen: {report.openssl}")
     return EXIT_OK if report.ok else EXIT_PROBLEMS

@@ -62,6 +62,35 @@ class ConnectionReport:
         data.pop("openssl")
         return data
 
+    @property
+    def heading(self) -> str:
+        mode = "SSL/TLS" if self.mode == "tls" else "STARTTLS"
+        return f"{self.host}:{self.port} ({self.protocol.upper()}, {mode})"
+
+    @property
+    def facts(self) -> list[str]:
+        """What the test found, one German line each (for the terminal and the screen alike)."""
+        lines = []
+        if self.connect_ms is not None:
+            lines.append(f"Verbindungsaufbau: {self.connect_ms:.0f} ms")
+        if self.greeting:
+            lines.append(f"Begrüßung: {self.greeting}")
+        if self.tls_version:
+            lines.append(f"TLS: {self.tls_version}, {self.cipher}")
+        if self.cert:
+            cert = self.cert
+            lines.append(f"Zertifikat für: {', '.join(cert.san) or cert.subject}")
+            lines.append(f"Ausgestellt von: {cert.issuer}")
+            lines.append(f"Gültig bis: {cert.not_after[:10]} (noch {cert.days_left} Tage)")
+            lines.append(
+                f"Name passt: {'ja' if cert.hostname_match else 'nein'} · vertrauenswürdig: {'ja' if cert.verified else 'nein'}"
+            )
+        return lines
+
+    @property
+    def verdict(self) -> str:
+        return "Ergebnis: OK. Die Verbindung funktioniert und ist sicher." if self.ok else f"Ergebnis: Fehler – {self.error}"
+
 
 class ConnectionProblem(Exception):
     """A failure to report to the user (the message is German)."""

@@ -28,28 +28,10 @@ def _summary(report: ConnectionReport) -> str:
 
 
 def _details(report: ConnectionReport) -> Content:
-    mode = "SSL/TLS" if report.mode == "tls" else "STARTTLS"
-    parts: list = [(f"{report.host}:{report.port} ({report.protocol.upper()}, {mode})", "bold"), "\n"]
-    if report.connect_ms is not None:
-        parts.append(f"Verbindungsaufbau: {report.connect_ms:.0f} ms\n")
-    if report.greeting:
-        parts.append(f"Begrüßung: {report.greeting}\n")
-    if report.tls_version:
-        parts.append(f"TLS: {report.tls_version}, {report.cipher}\n")
-    if report.cert:
-        cert = report.cert
-        parts.append(f"Zertifikat für: {', '.join(cert.san) or cert.subject}\n")
-        parts.append(f"Ausgestellt von: {cert.issuer}\n")
-        parts.append(f"Gültig bis: {cert.not_after[:10]} (noch {cert.days_left} Tage)\n")
-        parts.append(
-            f"Name passt: {'ja' if cert.hostname_match else 'nein'} · vertrauenswürdig: {'ja' if cert.verified else 'nein'}\n"
-        )
-    for warning in report.warnings:
-        parts.append((f"Hinweis: {warning}\n", "$warning"))
-    if report.ok:
-        parts.append(("Ergebnis: Die Verbindung funktioniert und ist sicher.", "bold $success"))
-    else:
-        parts.append((f"Ergebnis: {report.error}", "bold $error"))
+    parts: list = [(report.heading, "bold"), "\n"]
+    parts += [f"{line}\n" for line in report.facts]
+    parts += [(f"Hinweis: {warning}\n", "$warning") for warning in report.warnings]
+    parts.append((report.verdict, "bold $success" if report.ok else "bold $error"))
     parts.append(f"\nZum Nachprüfen: {report.openssl}")
     return Content.assemble(*parts)
 

@@ -39,6 +39,18 @@ async def open_ports(pilot) -> PortsScreen:
     return await open_from_palette(pilot, "Mail-Einstellungen", PortsScreen)
 
 
+async def check_first_row_against(pilot, host: str) -> PortsScreen:
+    """Server s012, another host to test, then "Verbindung testen" on the first row (IMAP 993)."""
+    screen = await open_ports(pilot)
+    await pilot.press(*"s012")
+    screen.query_one("#test-host", Input).value = host
+    await pilot.pause()
+    await pilot.click("#test")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
 def cell(screen, key: str, column: str = "result") -> str:
     return str(screen.query_one("#entries", DataTable).get_cell(key, column))
 
@@ -98,7 +110,6 @@ async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_serve
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("enter")
-        assert cell(screen, "imap-993") in ("läuft …", "") or cell(screen, "imap-993").startswith("OK")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert cell(screen, "imap-993").startswith("OK – TLSv1.")
@@ -111,13 +122,7 @@ async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_serve
 async def test_failed_test_is_explained(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_ports(pilot)
-        await pilot.press(*"s012")
-        screen.query_one("#test-host", Input).value = "127.0.0.1:1"
-        await pilot.pause()
-        await pilot.click("#test")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await check_first_row_against(pilot, "127.0.0.1:1")
         assert cell(screen, "imap-993").startswith("Fehler")
         assert "abgelehnt" in str(screen.query_one("#details", Static).render())
 
@@ -147,13 +152,7 @@ async def test_restricted_mode_has_no_free_host_field(make_app):
 async def test_typed_host_in_the_result_is_not_markup(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_ports(pilot)
-        await pilot.press(*"s012")
-        screen.query_one("#test-host", Input).value = "[b]x[/b].invalid"
-        await pilot.pause()
-        await pilot.click("#test")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await check_first_row_against(pilot, "[b]x[/b].invalid")
         shown = default_cell_formatter(screen.query_one("#entries", DataTable).get_cell("imap-993", "result"))
         assert "[b]x[/b].invalid" in shown.plain  # as the table draws it: not read as markup
         assert "[b]x[/b].invalid" in str(screen.query_one("#details", Static).render())

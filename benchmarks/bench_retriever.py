@@ -19,11 +19,11 @@ from pathlib import Path
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).parent))
-from kb.evaluation import read_cases  # noqa: E402
-from kb.loader import load_articles  # noqa: E402
-from kb.location import shipped_articles_dir  # noqa: E402
-from kb.retriever import Index  # noqa: E402
-from kb.text import stem, words  # noqa: E402
+from faqbot.kb.evaluation import read_cases  # noqa: E402
+from faqbot.kb.loader import load_articles  # noqa: E402
+from faqbot.kb.location import shipped_articles_dir  # noqa: E402
+from faqbot.kb.retriever import Index  # noqa: E402
+from faqbot.kb.text import stem, words  # noqa: E402
 from synthetic import generate, sample_questions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 
-from kb.article import Article
-from kb.loader import load_articles
-from kb.location import shipped_articles_dir
-from kb.text import words
+from faqbot.kb.article import Article
+from faqbot.kb.loader import load_articles
+from faqbot.kb.location import shipped_articles_dir
+from faqbot.kb.text import words
 
 SYLLABLES = "ab an be da de ein er ge hal kon la le mail post fach netz wort ser ver zer ti fi kat sen dung lei tung".split()
 

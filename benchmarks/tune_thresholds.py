@@ -15,10 +15,10 @@ import sys
 from itertools import product
 from pathlib import Path
 
-from kb.evaluation import read_cases
-from kb.loader import load_articles
-from kb.location import articles_dir
-from kb.retriever import Index
+from faqbot.kb.evaluation import read_cases
+from faqbot.kb.loader import load_articles
+from faqbot.kb.location import articles_dir
+from faqbot.kb.retriever import Index
 
 
 def main(files: list[str]) -> None:

@@ -13,10 +13,10 @@ from importlib import resources
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot import messages
-from kb.article import Article
-from kb.retriever import Index
-from kb.text import fold
+from faqbot.bot import wording
+from faqbot.kb.article import Article
+from faqbot.kb.retriever import Index
+from faqbot.kb.text import fold
 
 SMALLTALK_MIN_SIMILARITY = 88  # rapidfuzz ratio (0..100) for a small-talk phrase with a typo
 SMALLTALK_MAX_WORDS = 8  # longer messages are questions, even when they start with "Hallo"
@@ -42,7 +42,7 @@ class _Intent:
 
 @cache
 def _intents() -> tuple[_Intent, ...]:
-    text = resources.files("bot").joinpath("data", "smalltalk.yaml").read_text(encoding="utf-8")
+    text = resources.files("faqbot.bot").joinpath("data", "smalltalk.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return tuple(
         _Intent(name, tuple(_plain(phrase) for phrase in entry["phrases"]), entry["reply"]) for name, entry in data.items()
@@ -77,12 +77,12 @@ class Dialog:
         self.index = index
 
     def _fill(self, template: str) -> str:
-        return template.format(hotline=messages.HOTLINE, categories=", ".join(categories(self.index)))
+        return template.format(hotline=wording.HOTLINE, categories=", ".join(categories(self.index)))
 
     def reply(self, message: str) -> Reply:
         message = message[:MAX_MESSAGE_CHARS]
         if not message.strip():
-            return Reply("empty", messages.EMPTY_QUESTION)
+            return Reply("empty", wording.EMPTY_QUESTION)
         intent = smalltalk_intent(message)
         if intent is not None:
             return Reply("smalltalk", self._fill(intent.reply), intent=intent.name)
@@ -91,18 +91,18 @@ class Dialog:
         if result.status == "answer":
             return Reply("answer", "", result.answer.article, result.answer.score, others)
         if result.status == "suggest":
-            return Reply("suggest", messages.DID_YOU_MEAN, suggestions=others)
+            return Reply("suggest", wording.DID_YOU_MEAN, suggestions=others)
         return Reply("none", self.fallback_text(), suggestions=others)
 
     def fallback_text(self) -> str:
-        return messages.NO_ARTICLE + "\n\nDiese Themen kenne ich: " + ", ".join(categories(self.index)) + "."
+        return wording.NO_ARTICLE + "\n\nDiese Themen kenne ich: " + ", ".join(categories(self.index)) + "."
 
     def not_helpful(self, article: Article, next_best: tuple[Article, ...]) -> Reply:
         """The reply to "Nein" after an answer: the next-best articles and the hotline."""
         text = (
             "Schade, dass Ihnen das nicht geholfen hat. "
             + ("Vielleicht passt einer dieser Artikel besser. " if next_best else "")
-            + f"Oder rufen Sie unseren Support an: kostenlos unter {messages.HOTLINE}."
+            + f"Oder rufen Sie unseren Support an: kostenlos unter {wording.HOTLINE}."
         )
         return Reply("suggest" if next_best else "none", text, suggestions=next_best)
 

@@ -56,7 +56,7 @@ class ChatServer(Server):
 
 def app_command(articles: str | None, db: str | None, no_log: bool) -> str:
     """The command textual-serve starts for each browser tab: the chat in served mode."""
-    parts = [sys.executable, "-m", "bot.cli", "chat", "--served"]
+    parts = [sys.executable, "-m", "faqbot.bot.cli", "chat", "--served"]
     if articles:
         parts += ["--articles", str(Path(articles).resolve())]
     if db:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.retriever import Index
+from faqbot.kb.retriever import Index
 
 CACHE_ENV_VAR = "FAQBOT_CACHE_DIR"
 KEEP_FILES = 8  # indexes of recent article versions and folders; older ones are removed
@@ -52,7 +52,7 @@ def cache_dir() -> Path:
 
 
 def _build(folder: Path) -> LoadedIndex:
-    from kb.loader import load_articles
+    from faqbot.kb.loader import load_articles
 
     result = load_articles(folder)
     return LoadedIndex(Index(result.articles), len(result.problems))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.retriever import Index, Result
+from faqbot.kb.retriever import Index, Result
 
 OUT_OF_SCOPE = "-"
 

@@ -15,8 +15,8 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from kb.article import KNOWN_HELPERS, Article
-from kb.markdown import parser, plain_text
+from faqbot.kb.article import KNOWN_HELPERS, Article
+from faqbot.kb.markdown import parser, plain_text
 
 FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper")
 

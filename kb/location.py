@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 ENV_VAR = "FAQBOT_ARTICLES"
-SHIPPED_PACKAGE = "faqbot_articles"  # the top-level articles/ folder, installed as package data
+SHIPPED_PACKAGE = "faqbot.articles"  # the top-level articles/ folder, installed as package data
 
 
 def shipped_articles_dir() -> Path:

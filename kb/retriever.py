@@ -35,8 +35,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.article import Article
-from kb.text import Normaliser, words
+from faqbot.kb.article import Article
+from faqbot.kb.text import Normaliser, words
 
 # Field weights: how much one occurrence of a term in this field counts.
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "keywords": 2.5, "body": 1.0}

@@ -37,7 +37,7 @@ _LINKING = ("s", "es", "n", "en")  # Fugenelemente: Zertifikat-s-fehler, Seite-n
 
 
 def _data_words(name: str) -> list[list[str]]:
-    text = resources.files("kb").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("faqbot.kb").joinpath("data", name).read_text(encoding="utf-8")
     return [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.loader import load_articles
-from kb.location import shipped_articles_dir
-from kb.retriever import Index
+from faqbot.kb.loader import load_articles
+from faqbot.kb.location import shipped_articles_dir
+from faqbot.kb.retriever import Index
 
 DATA = Path(__file__).parent / "data"
 
@@ -63,7 +63,7 @@ def private_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def make_app(tmp_path):
     """The app as the CLI builds it, with blinking and saving made test-friendly."""
-    from bot.tui import create_app
+    from faqbot.bot.tui import create_app
 
     def make(mode: str = "chat", articles=None, **options):
         return create_app(mode, articles, save_dir=tmp_path, cursor_blink=False, **options)

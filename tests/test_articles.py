@@ -7,7 +7,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from kb.text import fold
+from faqbot.kb.text import fold
 
 EXPECTED_IDS = {
     "webmail-html-editor",

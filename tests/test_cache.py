@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import VALID_FRONT
-from kb.cache import cache_dir, load_index
+from faqbot.kb.cache import cache_dir, load_index
 
 
 def make_kb(folder, title="Ein Titel"):

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from bot.cli import main
 from conftest import VALID_FRONT
+from faqbot.bot.cli.main import main
 
 
 def run(*args: str, stdin: str | None = None, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "faqbot.bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -97,7 +97,7 @@ def test_ask_from_stdin_writes_json_lines_in_order():
 
 
 def test_ask_does_not_import_textual():
-    code = "import sys; from bot.cli import main; main(['ask', '--json', 'spf']); print('textual' in sys.modules)"
+    code = "import sys; from faqbot.bot.cli.main import main; main(['ask', '--json', 'spf']); print('textual' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "False"
 

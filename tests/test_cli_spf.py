@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.cli import main
+from faqbot.bot.cli.main import main
 
 
 def test_check_json_valid(capsys):

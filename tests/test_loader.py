@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import VALID_FRONT
-from kb.loader import load_articles
+from faqbot.kb.loader import load_articles
 
 
 def problems_of(folder):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.log import SCHEMA_VERSION, ConversationLog
+from faqbot.bot.log.store import SCHEMA_VERSION, ConversationLog
 
 
 def test_turns_feedback_and_picks(tmp_path):
@@ -127,7 +127,7 @@ def test_a_folder_where_the_file_should_be(tmp_path):
 
 
 def test_locked_database_does_not_hang_forever(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.log.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("faqbot.bot.log.store.BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "log.sqlite3"
     ConversationLog(path)
     holder = sqlite3.connect(path, isolation_level=None)
@@ -168,7 +168,7 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path):
 def test_killed_writer_leaves_a_readable_database(tmp_path):
     path = tmp_path / "log.sqlite3"
     code = (
-        "import sys; from bot.log import ConversationLog\n"
+        "import sys; from faqbot.bot.log.store import ConversationLog\n"
         "log = ConversationLog(sys.argv[1])\n"
         "print('ready', flush=True)\n"
         "n = 0\n"

@@ -11,8 +11,8 @@ import pytest
 import trustme
 from mailservers import MailServer, free_port
 
-from bot.cli import main
-from bot.helpers.mailconn import HostNotAllowed, check_allowed, check_connection, openssl_command
+from faqbot.bot.cli.main import main
+from faqbot.bot.helpers.mailconn import HostNotAllowed, check_allowed, check_connection, openssl_command
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_mode_and_protocol_follow_the_port():
         143: ("imap", "starttls"),
         110: ("pop3", "starttls"),
     }.items():
-        from bot.helpers.mailconn import default_mode, default_protocol
+        from faqbot.bot.helpers.mailconn import default_mode, default_protocol
 
         assert (default_protocol(port), default_mode(port)) == expected
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cli import main
-from bot.helpers.ports import SettingsInputError, autoconfig_xml, normalise_server, settings
+from faqbot.bot.cli.main import main
+from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml, normalise_server, settings
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.redact import redact
+from faqbot.bot.log.redact import redact
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.cli import main
-from bot.log import ConversationLog, Turn
-from bot.report import build_report, export_tsv, group_questions
 from conftest import wait_until
+from faqbot.bot.cli.main import main
+from faqbot.bot.log.report import build_report, export_tsv, group_questions
+from faqbot.bot.log.store import ConversationLog, Turn
 
 
 def turn(number, question, status="none", *, article=None, feedback=None, day="2026-11-27", normalised=None):

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA
-from kb.evaluation import evaluate, read_cases
-from kb.retriever import Index
+from faqbot.kb.evaluation import evaluate, read_cases
+from faqbot.kb.retriever import Index
 
 
 @pytest.mark.parametrize(

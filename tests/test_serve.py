@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from textual.command import CommandList
 
-from bot.cli import main
-from bot.log import ConversationLog
-from bot.serve import BUSY_PAGE, ChatServer, app_command, port_problem
+from faqbot.bot.cli.main import main
+from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.serve import BUSY_PAGE, ChatServer, app_command, port_problem
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -48,7 +48,7 @@ def test_taken_port_is_a_clear_message(capsys):
 def test_only_the_chat_is_served_in_served_mode():
     command = app_command(None, "/tmp/x.sqlite3", no_log=False)
     assert " chat --served" in command and "agent" not in command
-    from bot.tui import create_app
+    from faqbot.bot.tui import create_app
 
     with pytest.raises(ValueError):
         create_app("agent", served=True, log=False)
@@ -99,7 +99,7 @@ def test_real_browser_asks_and_gets_the_answer(tmp_path):
 
     port, db = free_port(), tmp_path / "browser.sqlite3"
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--db", str(db)],
+        [sys.executable, "-m", "faqbot.bot.cli", "serve", "--port", str(port), "--db", str(db)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),

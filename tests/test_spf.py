@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.helpers.spf import PROVIDER_INCLUDE, SpfInputError, build, check, normalise_domain, unquote
+from faqbot.bot.helpers.spf import PROVIDER_INCLUDE, SpfInputError, build, check, normalise_domain, unquote
 
 PROVIDER = f"include:{PROVIDER_INCLUDE}"
 

@@ -8,9 +8,9 @@ import time
 import pytest
 from dnszone import silent_nameserver, start_dns_server
 
-from bot.cli import main
-from bot.helpers.spf import SpfInputError
-from bot.helpers.spf_lookup import lookup, parse_nameserver
+from faqbot.bot.cli.main import main
+from faqbot.bot.helpers.spf import SpfInputError
+from faqbot.bot.helpers.spf_lookup import lookup, parse_nameserver
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.text import CompoundSplitter, Normaliser, fold, words
+from faqbot.kb.text import CompoundSplitter, Normaliser, fold, words
 
 
 def test_fold_is_one_way():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList, Select
 
-from bot.tui.screens.agent import ALL_CATEGORIES
 from conftest import wait_until
+from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
 
 SIZE = (120, 40)
 

@@ -6,9 +6,9 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from bot.tui.helpers import helper, register_helper, unregister_helper
-from bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from conftest import wait_until
+from faqbot.bot.tui.helper_screens import helper, register_helper, unregister_helper
+from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
 SIZE = (100, 40)
 

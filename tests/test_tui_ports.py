@@ -11,8 +11,8 @@ from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
 from textual.widgets._data_table import default_cell_formatter
 
-from bot.tui.screens.ports import PortsScreen
 from conftest import open_from_palette, wait_until
+from faqbot.bot.tui.screens.ports import PortsScreen
 
 SIZE = (120, 50)
 

@@ -6,8 +6,8 @@ import pytest
 from dnszone import silent_nameserver, start_dns_server
 from textual.widgets import Button, Checkbox, Input, Static
 
-from bot.tui.screens.spf import SpfScreen
 from conftest import open_from_palette
+from faqbot.bot.tui.screens.spf import SpfScreen
 
 SIZE = (110, 45)
 

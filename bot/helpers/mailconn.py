@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from bot.helpers.ports import CERTIFICATE_WARNING
+from faqbot.bot.helpers.ports import CERTIFICATE_WARNING
 
 IMPLICIT_TLS_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 STARTTLS_PORTS = {25: "smtp", 587: "smtp", 143: "imap", 110: "pop3"}

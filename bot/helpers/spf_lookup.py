@@ -21,7 +21,7 @@ import dns.rdatatype
 import dns.resolver
 import spf as pyspf
 
-from bot.helpers.spf import MAX_DNS_LOOKUPS, CheckResult, Finding, SpfInputError, check, is_spf_record, normalise_domain
+from faqbot.bot.helpers.spf import MAX_DNS_LOOKUPS, CheckResult, Finding, SpfInputError, check, is_spf_record, normalise_domain
 
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
 DEFAULT_TIMEOUT = 5.0

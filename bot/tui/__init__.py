@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.log import ConversationLog, default_db_path
-from bot.tui.app import FaqApp, Mode
-from kb.cache import load_index
-from kb.location import articles_dir
+from faqbot.bot.log.store import ConversationLog, default_db_path
+from faqbot.bot.tui.app import FaqApp, Mode
+from faqbot.kb.cache import load_index
+from faqbot.kb.location import articles_dir
 
 
 def create_app(

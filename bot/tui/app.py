@@ -13,17 +13,17 @@ from textual.binding import Binding
 from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
-from bot.dialog import Dialog
-from bot.log import ConversationLog
-from bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
-from bot.tui.helpers import helper, register_helper
-from bot.tui.screens.agent import AgentScreen
-from bot.tui.screens.chat import ChatScreen
-from bot.tui.screens.ports import PortsScreen
-from bot.tui.screens.report import ReportScreen
-from bot.tui.screens.spf import SpfScreen
-from kb.article import Article
-from kb.retriever import Index
+from faqbot.bot.dialog import Dialog
+from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
+from faqbot.bot.tui.helper_screens import helper, register_helper
+from faqbot.bot.tui.screens.agent import AgentScreen
+from faqbot.bot.tui.screens.chat import ChatScreen
+from faqbot.bot.tui.screens.ports import PortsScreen
+from faqbot.bot.tui.screens.report import ReportScreen
+from faqbot.bot.tui.screens.spf import SpfScreen
+from faqbot.kb.article import Article
+from faqbot.kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
 

@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from bot.tui.helpers import helpers
+from faqbot.bot.tui.helper_screens import helpers
 
 
 class _EntryProvider(Provider):

@@ -15,10 +15,10 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from bot.tui.helpers import helper
-from bot.tui.widgets.bounded_input import BoundedInput
-from kb.article import Article
-from kb.retriever import Hit, Index
+from faqbot.bot.tui.helper_screens import helper
+from faqbot.bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.kb.article import Article
+from faqbot.kb.retriever import Hit, Index
 
 ALL_CATEGORIES = "*"
 

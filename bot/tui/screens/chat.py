@@ -12,10 +12,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-from bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
-from bot.tui.widgets.chat_messages import BotMessage, UserMessage
-from bot.tui.widgets.history_input import HistoryInput
-from kb.article import Article
+from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
+from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from faqbot.bot.tui.widgets.history_input import HistoryInput
+from faqbot.kb.article import Article
 
 
 class ChatScreen(Screen):

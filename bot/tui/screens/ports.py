@@ -14,9 +14,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
-from bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, settings
-from bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
+from faqbot.bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, settings
+from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
 RESULT_COLUMN = "result"
 

@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from bot.report import build_report, export_tsv
-from bot.report_text import report_text
+from faqbot.bot.log.report import build_report, export_tsv
+from faqbot.bot.log.report_text import report_text
 
 
 class ReportScreen(Screen):

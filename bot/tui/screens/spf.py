@@ -24,9 +24,9 @@ from textual.widgets import (
     TabPane,
 )
 
-from bot.helpers.spf import CheckResult, Finding, SpfInputError, build, check, is_spf_record, unquote
-from bot.helpers.spf_lookup import LookupReport, lookup
-from bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.helpers.spf import CheckResult, Finding, SpfInputError, build, check, is_spf_record, unquote
+from faqbot.bot.helpers.spf_lookup import LookupReport, lookup
+from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
 
 def _split_list(text: str) -> list[str]:

@@ -10,9 +10,9 @@ from textual.message import Message
 from textual.widgets import Button, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from bot.dialog import Reply
-from bot.tui.helpers import helper
-from kb.article import Article
+from faqbot.bot.dialog import Reply
+from faqbot.bot.tui.helper_screens import helper
+from faqbot.kb.article import Article
 
 
 class UserMessage(Static):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
 
 class HistoryInput(BoundedInput):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from bot.log import Turn
+from faqbot.bot.log.store import Turn
 
 GROUP_SIMILARITY = 85  # rapidfuzz token_sort_ratio on the normalised form; chosen by eye on real-looking questions
 TOP = 20

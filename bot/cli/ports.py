@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from bot.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def add_commands(commands) -> None:
@@ -36,7 +36,7 @@ def add_commands(commands) -> None:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from bot.helpers.ports import SettingsInputError, settings
+    from faqbot.bot.helpers.ports import SettingsInputError, settings
 
     try:
         current = settings(args.server, args.email)
@@ -63,7 +63,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_autoconfig(args: argparse.Namespace) -> int:
-    from bot.helpers.ports import SettingsInputError, autoconfig_xml
+    from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml
 
     try:
         sys.stdout.write(autoconfig_xml(args.server, args.email))
@@ -74,7 +74,7 @@ def cmd_autoconfig(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from bot.helpers.mailconn import check_connection
+    from faqbot.bot.helpers.mailconn import check_connection
 
     if not 0 < args.port < 65536:
         print("Fehler: Der Port muss zwischen 1 und 65535 liegen.", file=sys.stderr)

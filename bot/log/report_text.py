@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.report import QuestionGroup, Report
+from faqbot.bot.log.report import QuestionGroup, Report
 
 
 def _groups(title: str, groups: list[QuestionGroup]) -> list[str]:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from bot.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def add_commands(commands) -> None:
@@ -47,7 +47,7 @@ def _print_findings(errors, warnings) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.helpers.spf import check
+    from faqbot.bot.helpers.spf import check
 
     result = check(args.record)
     if args.json:
@@ -65,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from bot.helpers.spf import SpfInputError, build
+    from faqbot.bot.helpers.spf import SpfInputError, build
 
     try:
         built = build(
@@ -91,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from bot.helpers.spf_lookup import lookup
+    from faqbot.bot.helpers.spf_lookup import lookup
 
     report = lookup(args.domain, ip=args.ip, nameserver=args.nameserver, timeout=args.timeout)
     if args.json:

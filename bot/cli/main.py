@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_ports, cli_spf
-from bot.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli import ports as cli_ports
+from faqbot.bot.cli import spf as cli_spf
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
@@ -30,8 +31,8 @@ def _add_articles_option(parser: argparse.ArgumentParser, *, top_level: bool = F
 
 def _load_index(args: argparse.Namespace):
     """The index over the good articles; problems go to stderr in one line."""
-    from kb.cache import load_index
-    from kb.location import articles_dir
+    from faqbot.kb.cache import load_index
+    from faqbot.kb.location import articles_dir
 
     folder = articles_dir(args.articles)
     loaded = load_index(folder)
@@ -45,8 +46,8 @@ def _load_index(args: argparse.Namespace):
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    from kb.loader import load_articles
-    from kb.location import articles_dir
+    from faqbot.kb.loader import load_articles
+    from faqbot.kb.location import articles_dir
 
     folder = articles_dir(args.articles)
     result = load_articles(folder)
@@ -76,10 +77,10 @@ def result_json(result) -> dict:
 
 
 def _print_result(result) -> None:
-    from bot import messages
+    from faqbot.bot import wording
 
     if result.empty:
-        print(messages.EMPTY_QUESTION)
+        print(wording.EMPTY_QUESTION)
         return
     if result.status == "answer":
         from rich.console import Console
@@ -92,11 +93,11 @@ def _print_result(result) -> None:
             console.print("\nSiehe auch: " + "; ".join(hit.article.title for hit in result.suggestions), markup=False)
         return
     if result.status == "suggest":
-        print(messages.DID_YOU_MEAN)
+        print(wording.DID_YOU_MEAN)
         for hit in result.suggestions:
             print(f"  • {hit.article.title}  (faqbot ask „{hit.article.id}“)")
         return
-    print(messages.NO_ARTICLE)
+    print(wording.NO_ARTICLE)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -117,7 +118,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kb.evaluation import CaseFileError, evaluate, read_cases
+    from faqbot.kb.evaluation import CaseFileError, evaluate, read_cases
 
     try:
         cases = read_cases(Path(args.file))
@@ -168,7 +169,7 @@ def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from bot.tui import create_app
+    from faqbot.bot.tui import create_app
 
     mode = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
@@ -177,7 +178,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.serve import serve
+    from faqbot.bot.serve import serve
 
     return serve(
         host=args.host,
@@ -191,8 +192,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.log import ConversationLog, default_db_path
-    from bot.report import build_report, export_tsv
+    from faqbot.bot.log.report import build_report, export_tsv
+    from faqbot.bot.log.store import ConversationLog, default_db_path
 
     path = Path(args.db) if args.db else default_db_path()
     if not path.exists():
@@ -215,7 +216,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        from bot.report_text import report_text
+        from faqbot.bot.log.report_text import report_text
 
         print(report_text(report))
     return EXIT_OK

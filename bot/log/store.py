@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.redact import redact
+from faqbot.bot.log.redact import redact
 
 DB_ENV_VAR = "FAQBOT_DB"
 BUSY_TIMEOUT_MS = 5000

@@ -1,0 +1,1 @@
+"""The `faqbot` command line: thin modules that parse, call kb/ and bot/, and print."""

@@ -1,0 +1,1 @@
+"""What customers asked: the conversation log, redaction before storage, and the report built from it."""

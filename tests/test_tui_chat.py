@@ -71,6 +71,26 @@ async def test_feedback_no_offers_next_best_and_hotline(make_app):
         assert options.option_count == len(answer.reply.suggestions)
 
 
+@pytest.mark.parametrize("button", ["#helpful-yes", "#helpful-no"])
+async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tmp_path, button):
+    # Customers click Ja/Nein and type the next question straight away, without clicking the input first.
+    from faqbot.bot.log.store import ConversationLog
+
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "winmail.dat öffnen")
+        await pilot.click(answer.query_one(button))
+        await pilot.pause()
+        await pilot.press(*"Mein Postfach ist voll", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        last = app.screen.query(BotMessage).last()
+        assert last.reply.kind == "answer" and last.reply.article.id == "postfach-voll"
+    questions = [turn.question for turn in ConversationLog(db).turns()]
+    assert questions == ["winmail.dat öffnen", "Mein Postfach ist voll"]
+
+
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -50,6 +50,10 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         self.conversation.anchor()
         self._greet()
+        self._back_to_question()
+
+    def _back_to_question(self) -> None:
+        """Whatever the customer clicked in the conversation, the next keys they type are a question."""
         self.query_one("#question").focus()
 
     def _greet(self) -> None:
@@ -127,10 +131,12 @@ class ChatScreen(Screen):
         if event.turn_id is not None:
             self._log_pick(event.turn_id, event.article.id)
         self.show_article(event.article)
+        self._back_to_question()
 
     @on(BotMessage.CategoryPicked)
     def _category_picked(self, event: BotMessage.CategoryPicked) -> None:
         self._show(self.dialog.category_reply(event.category))
+        self._back_to_question()
 
     @on(BotMessage.FeedbackGiven)
     def _feedback(self, event: BotMessage.FeedbackGiven) -> None:
@@ -141,6 +147,7 @@ class ChatScreen(Screen):
             self._show(Reply("smalltalk", "Danke für Ihre Rückmeldung! Haben Sie noch eine Frage?", intent="thanks"))
         else:
             self._show(self.dialog.not_helpful(event.reply.article, event.reply.suggestions))
+        self._back_to_question()
 
     @on(BotMessage.HelperRequested)
     def _open_helper(self, event: BotMessage.HelperRequested) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from dnslib import QTYPE, RCODE, RR
+from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RD, RR, TXT, A, DNSError
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 ZONE = """
@@ -61,3 +61,95 @@ def silent_nameserver() -> tuple[socket.socket, str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     return sock, f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+# --- the RFC 7208 / RFC 4408 test suites' zones ------------------------------------------
+
+
+class SuiteZone(BaseResolver):
+    """Serves one scenario of the SPF test suites at a time (``zone`` is swapped per case), read
+    as pyspf's testspf.py reads it: an SPF record also answers TXT where the name has no TXT
+    (``TXT: NONE`` says "no TXT, and none generated"); ``TIMEOUT`` means no answer at all for
+    the types not listed before it; an unknown name is NXDOMAIN, one under ``error.`` no answer."""
+
+    def __init__(self):
+        self.zone: dict[str, list] = {}
+
+    def load(self, zonedata: dict) -> None:
+        zone: dict[str, list] = {}
+        for name, entries in zonedata.items():
+            rows: list = []
+            has_txt = any(isinstance(e, dict) and "TXT" in e for e in entries)
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    rows.append(entry)  # "TIMEOUT"
+                    continue
+                for rtype, value in entry.items():
+                    if rtype in ("TXT", "SPF") and isinstance(value, str):
+                        value = [value]
+                    if value != ["NONE"]:
+                        rows.append((rtype, value))
+                    if rtype == "SPF" and not has_txt:
+                        rows.append(("TXT", value))
+            zone[name.lower().rstrip(".")] = rows
+        self.zone = zone
+
+    def _rrs(self, name: str, qtype: str, depth: int = 0) -> list[RR] | None:
+        """The answer's records, or None for "no answer"."""
+        rows = self.zone.get(name.lower().rstrip("."))
+        if rows is None:
+            return None if name.lower().startswith("error.") else []
+        answer: list[RR] = []
+        for row in rows:
+            if row == "TIMEOUT":
+                return answer or None
+            rtype, value = row
+            if value == "TIMEOUT" or value == ["TIMEOUT"]:
+                if rtype == qtype:
+                    return None
+                continue
+            if rtype == qtype or (rtype == "CNAME" and qtype != "CNAME"):
+                answer.append(_rr(name, rtype, value))
+                if rtype == "CNAME" and depth == 0:  # like a real server: the target's records too, one level
+                    answer += self._rrs(str(value), qtype, depth + 1) or []
+        return answer
+
+    def resolve(self, request, handler):
+        # The raw labels: str() would escape the spaces of a name such as "macro%percent  space".
+        name, qtype = b".".join(request.q.qname.label).decode("utf-8", "replace"), QTYPE[request.q.qtype]
+        answer = self._rrs(name, qtype)
+        if answer is None:
+            raise DNSError("TIMEOUT: no answer")  # dnslib then sends nothing
+        reply = request.reply()
+        if name.lower() not in self.zone:
+            reply.header.rcode = RCODE.NXDOMAIN
+        for rr in answer:
+            reply.add_answer(rr)
+        return reply
+
+
+def _rr(name: str, rtype: str, value) -> RR:
+    if rtype == "A":
+        rdata = A(value)
+    elif rtype == "AAAA":
+        rdata = AAAA(value)
+    elif rtype == "MX":
+        rdata = MX(value[1], value[0])
+    elif rtype == "PTR":
+        rdata = PTR(value)
+    elif rtype == "CNAME":
+        rdata = CNAME(value)
+    elif not value:  # a TXT record without any string: illegal, but the suite serves one (null-text)
+        rdata = RD(b"")
+    else:  # TXT, SPF: strings of at most 255 bytes each; the record is their concatenation
+        chunks = [s.encode("utf-8") for s in value]
+        rdata = TXT([c[i : i + 255] for c in chunks for i in range(0, max(len(c), 1), 255)])
+    return RR(name, getattr(QTYPE, rtype), rdata=rdata, ttl=60)
+
+
+def start_suite_server() -> tuple[DNSServer, SuiteZone, str]:
+    zone = SuiteZone()
+    quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
+    server = DNSServer(zone, address="127.0.0.1", port=0, logger=quiet)
+    server.start_thread()
+    return server, zone, f"127.0.0.1:{server.server.server_address[1]}"

@@ -152,11 +152,21 @@ def _check_domain_spec(value: str) -> str | None:
         return None  # ends in a macro-expand (RFC 7208 7.1): the domain is only known when the record is evaluated
     name = value[:-1] if value.endswith(".") else value
     labels = name.split(".")
-    if len(labels) < 2 or not all(labels):
+    # The syntax asks only for "." toplabel at the end (RFC 7208 7.1); empty or overlong labels
+    # before it are valid syntax for a name that cannot exist (see _impossible_name).
+    if len(labels) < 2 or not labels[-1]:
         return f"„{value}“ ist keine vollständige Domain (z. B. example.de)."
     if not _TOPLABEL.fullmatch(labels[-1]):
         return f"„{value}“ endet nicht auf eine gültige Top-Level-Domain."
     return None
+
+
+def _impossible_name(value: str) -> bool:
+    """A domain-spec without macros that no DNS name can match (RFC 7208 4.3: treated as nonexistent)."""
+    if "%" in value:
+        return False
+    labels = (value[:-1] if value.endswith(".") else value).split(".")
+    return not all(0 < len(label) <= 63 for label in labels)
 
 
 def _check_ip4(value: str) -> str | None:
@@ -272,10 +282,11 @@ def check(text: str) -> CheckResult:
             continue
         result.terms.append(term)
         if term.kind == "modifier":
-            if term.name in ("redirect", "exp"):
-                if term.name in modifiers_seen:
-                    error(Finding("duplicate-modifier", f"„{term.name}=“ darf nur einmal vorkommen.", raw))
-                modifiers_seen[term.name] = raw
+            # RFC 7208 6 names redirect and exp; pyspf, whose verdict the lookup reports, holds
+            # every modifier to once (a second "v=spf1" is two records glued together).
+            if term.name in modifiers_seen:
+                error(Finding("duplicate-modifier", f"„{term.name}=“ darf nur einmal vorkommen.", raw))
+            modifiers_seen[term.name] = raw
         elif all_term is not None:
             warn(Finding("after-all", f"„{raw}“ steht nach „{all_term}“ und wird nie ausgewertet.", raw))
         elif term.name == "all":
@@ -317,11 +328,7 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
     modifier = _MODIFIER.fullmatch(raw)
     if modifier:
         name, value = modifier.group(1).lower(), modifier.group(2)
-        problem = (
-            _check_domain_spec(value)
-            if name in ("redirect", "exp")
-            else _check_macro_string(value, in_exp=False)
-        )
+        problem = _check_domain_spec(value) if name in ("redirect", "exp") else _check_macro_string(value, in_exp=False)
         if problem:
             error(Finding("syntax", f"{raw}: {problem}", raw))
             return None
@@ -378,6 +385,14 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
     if problem:
         error(Finding("syntax", f"{raw}: {problem}", raw))
         return None
+    if value and name not in ("ip4", "ip6") and _impossible_name(value):
+        result.warnings.append(
+            Finding(
+                "impossible-name",
+                f"„{value}“ kann es im DNS nicht geben (leerer Namensteil oder mehr als 63 Zeichen): „{raw}“ trifft nie zu.",
+                raw,
+            )
+        )
     shown = f"{value}{cidr}" if name in ("ip4", "ip6") else value
     return Term(raw, qualifier, name, shown, _explain_mechanism(qualifier, name, shown, "" if name in ("ip4", "ip6") else cidr))
 

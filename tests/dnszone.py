@@ -25,6 +25,25 @@ many.test.           60 IN TXT "v=spf1 include:m1.test include:m2.test include:m
 """
 # m1..m6 each cost two more lookups: 6 + 6*1 + … = more than 10 in all
 ZONE += "".join(f'm{i}.test. 60 IN TXT "v=spf1 a:example.test -all"\nm{i}.test. 60 IN A 192.0.2.{i}\n' for i in range(1, 7))
+ZONE += """
+atlimit.test.        60 IN TXT "v=spf1 a include:m1.test ip4:192.0.2.99 mx include:many.test -all"
+atlimit.test.        60 IN A   192.0.2.20
+redirall.test.       60 IN TXT "v=spf1 ip4:192.0.2.1 ~all redirect=redirall.test"
+macro.test.          60 IN TXT "v=spf1 exists:%{l}.%{h}.allow.test -all"
+bob.mail.example.allow.test. 60 IN A 127.0.0.2
+brokeninc.test.      60 IN TXT "v=spf1 ip4:192.0.2.1 include:broken.test -all"
+broken.test.         60 IN TXT "v=spf1 ip4:1.2.3 -all"
+mxnx.test.           60 IN TXT "v=spf1 mx -all"
+mxnx.test.           60 IN MX  10 nohost1.mxnx.test.
+mxnx.test.           60 IN MX  20 nohost2.mxnx.test.
+mxnx.test.           60 IN MX  30 nohost3.mxnx.test.
+mxmany.test.         60 IN TXT "v=spf1 mx -all"
+"""
+ZONE += "".join(f"mxmany.test. 60 IN MX {i} mx{i}.mxmany.test.\nmx{i}.mxmany.test. 60 IN A 192.0.2.{i}\n" for i in range(11))
+# A chain of includes a hundred deep: chain1 includes chain2, which includes chain3, …
+ZONE += "".join(
+    f'chain{i}.test. 60 IN TXT "v=spf1 ip4:192.0.2.{i % 250} include:chain{i + 1}.test -all"\n' for i in range(1, 101)
+)
 
 
 class ZoneWithNoData(BaseResolver):
@@ -32,8 +51,10 @@ class ZoneWithNoData(BaseResolver):
 
     def __init__(self, zone: str):
         self.records = list(RR.fromZone(zone))
+        self.queries = 0  # every query received, so a test can count what one lookup sends
 
     def resolve(self, request, handler):
+        self.queries += 1
         reply = request.reply()
         name, qtype = request.q.qname, QTYPE[request.q.qtype]
         if str(name).startswith("servfail."):

@@ -276,3 +276,30 @@ def test_cli_lookup_readable(nameserver, capsys):
     out = capsys.readouterr().out
     assert out.count("SPF-Eintrag: v=spf1") == 2
     assert "genau einer (permerror)" in out
+
+
+def test_cli_lookup_with_sender_and_helo(nameserver, capsys):
+    argv = ["spf", "lookup", "--sender", "bob@macro.test", "--helo", "mail.example", "--ip", "192.0.2.1"]
+    assert main([*argv, "--nameserver", nameserver]) == 0
+    out = capsys.readouterr().out
+    assert "Domain: macro.test" in out
+    assert "Ergebnis für 192.0.2.1 (Absender bob@macro.test, HELO mail.example): pass" in out
+
+
+def test_cli_lookup_worst_case_is_a_warning_and_exits_0(nameserver, capsys):
+    assert main(["spf", "lookup", "atlimit.test", "--ip", "192.0.2.20", "--nameserver", nameserver]) == 0
+    out = capsys.readouterr().out
+    assert "Ergebnis für 192.0.2.20: pass" in out
+    assert "Diese Prüfung brauchte 1 DNS-Abfragen" in out
+    assert "! Warnung: Bis zu" in out
+    assert "Fehler" not in out
+
+
+def test_cli_lookup_needs_a_domain(capsys):
+    assert main(["spf", "lookup"]) == 2
+    assert "Bitte geben Sie eine Domain an" in capsys.readouterr().err
+
+
+def test_cli_lookup_sender_of_another_domain(nameserver, capsys):
+    assert main(["spf", "lookup", "example.test", "--sender", "bob@macro.test", "--nameserver", nameserver]) == 1
+    assert "gehört zu macro.test, nicht zu example.test" in capsys.readouterr().out

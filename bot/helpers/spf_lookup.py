@@ -268,7 +268,7 @@ def lookup(
         report = LookupReport((domain or sender or helo or "").strip())
         report.errors.append(Finding("identity", str(error)))
         return report
-    report = LookupReport(to_ascii(name).rstrip(".").lower() if name.isascii() else to_ascii(name), sender, helo)
+    report = LookupReport(to_ascii(name).rstrip(".").lower(), sender, helo)
     if ip is not None:
         try:
             ipaddress.ip_address(ip.strip())
@@ -484,40 +484,70 @@ RESULT_DE = {
     "temperror": "temperror — ein vorübergehender DNS-Fehler; bitte später erneut prüfen.",
 }
 
-# pyspf's reasons, in German (by the start of its English message)
+# pyspf's reasons (PermError/TempError messages, matched by their start), in German
 _REASONS_DE = [
     ("Too many DNS lookups", "mehr als 10 DNS-Abfragen bei dieser Prüfung"),
+    ("More than 40 DNS lookups", "mehr als 10 DNS-Abfragen bei dieser Prüfung"),
     ("Void lookup limit", "mehr als 2 Abfragen ohne Ergebnis bei dieser Prüfung"),
     ("More than 10 MX records", "mehr als 10 MX-Einträge bei einem mx-Mechanismus"),
     ("No valid SPF record for included domain", "eine eingebundene Domain hat keinen SPF-Eintrag"),
     ("redirect domain has no SPF record", "die Domain von redirect= hat keinen SPF-Eintrag"),
     ("Two or more type TXT spf records", "mehrere SPF-Einträge bei einer Domain"),
     ("Non-ascii", "Nicht-ASCII-Zeichen im SPF-Eintrag"),
+    ("Invalid IP4 address", "ungültige IPv4-Adresse"),
+    ("Invalid IP6 address", "ungültige IPv6-Adresse"),
+    ("Invalid IP4 CIDR", "ungültiges IPv4-Präfix"),
+    ("Invalid IP6 CIDR", "ungültiges IPv6-Präfix"),
+    ("Dual CIDR not allowed", "doppeltes Präfix (//) nur bei a und mx erlaubt"),
+    ("CIDR not allowed", "Präfix an einem Mechanismus, der keines erlaubt"),
+    ("Invalid domain found", "ungültige Domain"),
+    ("Unknown mechanism", "unbekannter Mechanismus"),
+    ("Unknown qualifier", "unbekanntes Qualifier-Zeichen"),
+    ("Missing IP4", "IPv4-Adresse ohne „ip4:“"),
+    ("Use the ip4 mechanism", "IPv4-Adresse nach „a:“ statt „ip4:“"),
+    ("Invalid all mechanism", "„all“ mit einem Wert"),
+    ("implicit exists", "„exists“ ohne Domain"),
+    ("include has trivial recursion", "include bindet den eigenen Eintrag ein"),
+    ("include mechanism missing domain", "include ohne Domain"),
+    ("empty domain", "leere Domain"),
+    ("redirect has empty domain", "redirect= ohne Domain"),
+    ("exp has empty domain", "exp= ohne Domain"),
+    ("redirect= MUST appear at most once", "redirect= mehr als einmal"),
+    ("MUST appear at most once", "ein Modifikator mehr als einmal"),
+    ("invalid-macro-char", "ungültiges Makro"),
+    ("Unknown Macro", "unbekanntes Makro"),
+    ("c,r,t macros", "Makro c, r oder t außerhalb des Erklärungstexts"),
+    ("Do not separate mechnisms with commas", "Komma zwischen Mechanismen"),
+    ("Length of CNAME chain", "zu lange CNAME-Kette"),
+    ("syntax error", "Syntaxfehler"),
+    ("DNS Error: exceeded max query lookup time", f"Zeitlimit von {MAX_CHECK_SECONDS:.0f} Sekunden überschritten"),
 ]
 
 
-def _reason_de(detail: str) -> str:
+def _reason_de(message: str, term: str | None) -> str:
+    where = f" in „{term}“" if term else ""
     for english, german in _REASONS_DE:
-        if english.lower() in detail.lower():
-            return german
-    return f"{detail} (Meldung von pyspf)"
+        if message.lower().startswith(english.lower()):
+            return german + where
+    return f"{message}{where}"  # our own (German) DNS messages, or one pyspf did not say before
 
 
 def _evaluate(queries: _Dns, report: LookupReport, ip: str, sender: str, helo: str, timeout: float) -> None:
     """pyspf's verdict for mail from ``ip`` with this sender and HELO, and what it cost."""
     token = _current.set(queries)
-    detail = ""
+    problem, term = "", None
     try:
         query = pyspf.query(i=ip, s=sender, h=helo, strict=True, timeout=timeout, querytime=MAX_CHECK_SECONDS)
-        result, _code, detail = query.check()
+        result, _code, _explanation = query.check()
         report.evaluation_lookups, report.evaluation_void_lookups = query.lookups, query.void_lookups
+        problem, term = getattr(query, "prob", ""), (query.mech[-1] if query.mech else None)
     except Exception as error:  # noqa: BLE001 - pyspf may raise on odd DNS data; that is a temperror for the user
-        result, detail = "temperror", str(error)
+        result, problem = "temperror", str(error)
     finally:
         _current.reset(token)
     result = result.lower()
     report.result, report.result_explanation = result, RESULT_DE.get(result, result)
     if result in ("permerror", "temperror"):
-        reason = _reason_de(detail.split(": ", 1)[-1] if ": " in detail else detail)
+        reason = _reason_de(str(problem), str(term) if term else None)
         report.result_detail_de = reason
         report.result_explanation = f"{report.result_explanation} Grund: {reason}."

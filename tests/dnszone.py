@@ -40,6 +40,14 @@ mxnx.test.           60 IN MX  30 nohost3.mxnx.test.
 mxmany.test.         60 IN TXT "v=spf1 mx -all"
 """
 ZONE += "".join(f"mxmany.test. 60 IN MX {i} mx{i}.mxmany.test.\nmx{i}.mxmany.test. 60 IN A 192.0.2.{i}\n" for i in range(11))
+# Ten MX names with an address each, five times over: a check of mxheavy.test for a foreign IP
+# asks 5 + 5 * 10 names, all within the RFC's limits, but beyond faqbot's cap of queries.
+ZONE += 'mxheavy.test. 60 IN TXT "v=spf1 ' + " ".join(f"mx:mxten{k}.test" for k in range(5)) + ' -all"\n'
+ZONE += "".join(
+    f"mxten{k}.test. 60 IN MX {i} mx{i}.mxten{k}.test.\nmx{i}.mxten{k}.test. 60 IN A 198.51.100.{k * 10 + i}\n"
+    for k in range(5)
+    for i in range(10)
+)
 # A chain of includes a hundred deep: chain1 includes chain2, which includes chain3, …
 ZONE += "".join(
     f'chain{i}.test. 60 IN TXT "v=spf1 ip4:192.0.2.{i % 250} include:chain{i + 1}.test -all"\n' for i in range(1, 101)

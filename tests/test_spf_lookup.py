@@ -303,3 +303,19 @@ def test_cli_lookup_needs_a_domain(capsys):
 def test_cli_lookup_sender_of_another_domain(nameserver, capsys):
     assert main(["spf", "lookup", "example.test", "--sender", "bob@macro.test", "--nameserver", nameserver]) == 1
     assert "gehört zu macro.test, nicht zu example.test" in capsys.readouterr().out
+
+
+def test_an_expensive_evaluation_stops_at_the_cap(dns_server):
+    server, address = dns_server
+    before = server.server.resolver.queries
+    report = lookup("mxheavy.test", ip="203.0.113.1", nameserver=address, timeout=3)
+    assert server.server.resolver.queries - before == MAX_QUERIES
+    assert report.result == "temperror"
+    assert codes(report) == ["result"]
+    assert f"nach {MAX_QUERIES} DNS-Abfragen abgebrochen" in report.errors[0].message
+
+
+def test_an_address_within_the_cap_still_passes(nameserver):
+    report = lookup("mxheavy.test", ip="198.51.100.3", nameserver=nameserver, timeout=3)
+    assert report.result == "pass"
+    assert report.errors == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, astuple, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 
@@ -37,12 +37,16 @@ class Features:
 
     def vector(self) -> list[float]:
         """The numbers the regression reads, in FEATURE_NAMES order."""
+        values = [float(getattr(self, name)) for name in FEATURE_NAMES]
         # Length matters by order of magnitude, and a few unknown nouns already say it all.
-        scaled = replace(self, words=math.log1p(self.words), unknown_nouns=min(self.unknown_nouns, 3))
-        return [float(value) for value in astuple(scaled)]
+        values[_WORDS] = math.log1p(values[_WORDS])
+        values[_UNKNOWN_NOUNS] = min(values[_UNKNOWN_NOUNS], 3.0)
+        return values
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(field.name for field in fields(Features))
+_WORDS = FEATURE_NAMES.index("words")
+_UNKNOWN_NOUNS = FEATURE_NAMES.index("unknown_nouns")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,15 @@ from faqbot.kb.article import Article
 from faqbot.kb.text import fold
 
 
-def _pattern(text: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(part) for part in fold(text).split())
-    return re.compile(r"(?<![\w.])" + body + r"(?!\w)")
+def _pattern(texts: Sequence[str]) -> re.Pattern[str]:
+    """One pattern for all of an article's error texts, so a message is scanned once per article."""
+    bodies = sorted((r"\s+".join(re.escape(part) for part in fold(text).split()) for text in texts), key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(bodies) + r")(?!\w)")
 
 
 class ErrorPatterns:
     def __init__(self, articles: Sequence[Article]):
-        self._patterns = [(doc, _pattern(text)) for doc, article in enumerate(articles) for text in article.errors]
+        self._patterns = [(doc, _pattern(article.errors)) for doc, article in enumerate(articles) if article.errors]
 
     def matches(self, message: str) -> set[int]:
         """The articles (by position) whose listed error texts occur in the message."""

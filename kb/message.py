@@ -26,7 +26,7 @@ from faqbot.kb.text import fold
 WINDOW_WORDS = 8  # words in a passage cut from a long sentence
 WINDOW_STEP = 4
 MIN_PASSAGE_WORDS = 2  # shorter passages say too little to be scored alone
-MAX_PASSAGES = 24  # bounds the work for a pasted log of hundreds of lines
+MAX_PASSAGES = 10  # bounds the work for a pasted log of hundreds of lines (each passage is one more search)
 MAX_GREETING_WORDS = 7  # "Hallo liebes Support-Team von Plusnet," is still a greeting
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s*\n")
@@ -133,12 +133,15 @@ def _cut_at_phrase(line: str, phrase: str) -> str | None:
     return line[: matches[-1].start(1)].rstrip(" ,;-–") if matches else None
 
 
+@cache
+def _politeness_pattern() -> re.Pattern[str]:
+    phrases = (r"\W+".join(re.escape(part) for part in phrase.split()) for phrase in _phrases().politeness)
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
+
+
 def _drop_politeness(text: str) -> str:
     """Remove politeness phrases ("wäre nett, wenn Sie mir helfen könnten") wherever they stand."""
-    for phrase in _phrases().politeness:
-        pattern = r"\b" + r"\W+".join(re.escape(part) for part in phrase.split()) + r"\b"
-        text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
-    return text
+    return _politeness_pattern().sub(" ", text)
 
 
 def _passages(core: str) -> tuple[str, ...]:

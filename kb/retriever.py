@@ -154,15 +154,7 @@ class Index:
         n = len(self._documents)
         self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
-        # Each example question as (terms, idf mass), so a search only sums the shared part.
-        self.question_terms: list[list[tuple[frozenset[str], float]]] = []
-        for document in self._documents:
-            entries = []
-            for question in document.questions:
-                terms = frozenset(self.normaliser.terms(question))
-                if terms:
-                    entries.append((terms, sum(self.idf.get(term, self.unknown_idf) for term in terms)))
-            self.question_terms.append(entries)
+        self._index_questions()
         # Known stems and words, grouped by length: a fuzzy lookup only scans
         # the lengths within reach.
         self._stems_by_length = _group_by_length(self.postings)
@@ -173,6 +165,28 @@ class Index:
                 self._word_stems[word] = terms[0]
         self._words_by_length = _group_by_length(self._word_stems)
         self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    def _index_questions(self) -> None:
+        """Every example question of every document, as arrays searched in one pass per question term.
+
+        Questions are numbered document by document (``_question_start`` holds where each document's
+        begin), with their idf mass; ``_question_postings`` maps a term to the questions that use it.
+        """
+        postings: dict[str, list[int]] = defaultdict(list)
+        masses: list[float] = []
+        starts = [0]
+        for document in self._documents:
+            for question in document.questions:
+                terms = set(self.normaliser.terms(question))
+                if terms:
+                    for term in terms:
+                        postings[term].append(len(masses))
+                    masses.append(sum(self.idf.get(term, self.unknown_idf) for term in terms))
+            starts.append(len(masses))
+        self._question_mass = np.array(masses, dtype=np.float64)
+        self._question_start = np.array(starts, dtype=np.int64)
+        self._question_postings = {term: np.array(ids, dtype=np.int32) for term, ids in postings.items()}
+        self._has_questions = np.diff(self._question_start) > 0
 
     @staticmethod
     def _idf(df: int, n: int) -> float:
@@ -265,8 +279,9 @@ class Index:
         candidates = covered[np.argsort(-coverage[covered], kind="stable")[:CANDIDATES]].tolist()
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
+        all_similarities = self._question_similarities(query_weights, total_weight)
         for doc in candidates:
-            similarity = self._question_similarity(doc, query_weights, total_weight)
+            similarity = float(all_similarities[doc])
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
             score += QUESTION_SIMILARITY_WEIGHT * similarity
             if not self._has_topic_term(doc, query_weights):
@@ -346,13 +361,19 @@ class Index:
         topic = self.topic_terms[doc]
         return any(term in topic for term in query_weights)
 
-    def _question_similarity(self, doc: int, query_weights: dict[str, float], query_mass: float) -> float:
-        """Best idf-weighted Dice overlap of the question with one of the article's questions."""
-        best = 0.0
-        for question, question_mass in self.question_terms[doc]:
-            shared = sum(weight for term, weight in query_weights.items() if term in question)
-            if shared:
-                best = max(best, 2 * shared / (query_mass + question_mass))
+    def _question_similarities(self, query_weights: dict[str, float], query_mass: float) -> np.ndarray:
+        """Per document: the best idf-weighted Dice overlap of the question with one of its example questions."""
+        best = np.zeros(len(self._documents))
+        if not len(self._question_mass):
+            return best
+        shared = np.zeros(len(self._question_mass))
+        for term, weight in query_weights.items():
+            ids = self._question_postings.get(term)
+            if ids is not None:
+                shared[ids] += weight
+        dice = 2 * shared / (query_mass + self._question_mass)
+        starts = self._question_start[:-1][self._has_questions]
+        best[self._has_questions] = np.maximum.reduceat(dice, starts)
         return best
 
     def ask(self, question: str) -> Result:
@@ -419,9 +440,12 @@ class _Scores(NamedTuple):
             return 0.0
         foreign = 0.0
         for weight, explained in self.explained_words:
-            others = np.delete(explained, doc) if len(explained) > 1 else explained[:0]
-            if len(others) and others.max() >= FOREIGN_MIN_EXPLAINED:
-                foreign += weight * max(0.0, float(others.max()) - float(explained[doc]))
+            own = float(explained[doc])
+            explained[doc] = 0.0  # the best of the others, without copying the array
+            best_other = float(explained.max())
+            explained[doc] = own
+            if best_other >= FOREIGN_MIN_EXPLAINED:
+                foreign += weight * max(0.0, best_other - own)
         return foreign / self.total_weight
 
 

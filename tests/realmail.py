@@ -110,13 +110,14 @@ def start_dovecot(
     tls_max: str | None = None,
     tls: bool = True,
     broken_tls: bool = False,
+    extra: str = "",
 ) -> RealServer:
     """Dovecot with IMAP ("imap" = 143, "imaps" = 993) and POP3 ("pop3" = 110, "pop3s" = 995).
 
     tls=False: no TLS at all (no STARTTLS, no imaps/pop3s ports). broken_tls: the key does
     not belong to the certificate, so Dovecot offers STARTTLS and fails when it starts TLS
     ("TLS initialization failed"). tls_max: Dovecot 2.3 has no such setting, so the login
-    processes get an OpenSSL configuration with MaxProtocol.
+    processes get an OpenSSL configuration with MaxProtocol. extra: more dovecot.conf lines.
     """
     folder.mkdir(parents=True)
     for sub in ("run", "state", "home"):
@@ -151,6 +152,7 @@ ssl = {"yes" if tls else "no"}
 ssl_cert = <{cert.chain}
 ssl_key = <{key}
 ssl_min_protocol = {tls_min}
+{extra}
 auth_mechanisms = plain
 disable_plaintext_auth = {"yes" if tls else "no"}
 {import_environment}
@@ -211,11 +213,12 @@ def start_postfix(
     protocols: str = ">=TLSv1.2",
     starttls: bool = True,
     broken_tls: bool = False,
+    extra: str = "",
 ) -> RealServer:
     """Postfix's smtpd on "smtp" (= 25) and "submission" (= 587) with STARTTLS, "smtps" (= 465) with implicit TLS.
 
     protocols: Postfix's own syntax, e.g. "TLSv1.2" (only 1.2) or ">=TLSv1.3".
-    starttls=False: no TLS at all (no STARTTLS, no smtps port). broken_tls: STARTTLS is offered, and
+    starttls=False: no TLS at all (no STARTTLS, no smtps port). extra: more main.cf lines. broken_tls: STARTTLS is offered, and
     the server answers it with "454 TLS not available" (key and certificate do not match).
     """
     folder.mkdir(parents=True)
@@ -253,6 +256,7 @@ smtpd_tls_protocols = {protocols}
 smtpd_tls_mandatory_protocols = {protocols}
 smtpd_tls_session_cache_database =
 tls_random_source =
+{extra}
 """
     )
     wrapper = f"-o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt -o smtpd_tls_chain_files={key},{cert.chain}"

@@ -60,6 +60,15 @@ SCENARIOS = {
     "missing-intermediate": Scenario("missing-intermediate", {}, {}),
     "tls1.2-only": Scenario("valid", {"tls_max": "TLSv1.2"}, {"protocols": "TLSv1.2"}),
     "tls1.3-only": Scenario("valid", {"tls_min": "TLSv1.3"}, {"protocols": ">=TLSv1.3"}),
+    # Old servers: OpenSSL allows TLS 1.0 only at security level 0.
+    "tls1.0-only": Scenario(
+        "valid",
+        {"tls_min": "TLSv1", "tls_max": "TLSv1", "extra": "ssl_cipher_list = ALL:@SECLEVEL=0"},
+        {
+            "protocols": "TLSv1",
+            "extra": "smtpd_tls_ciphers = low\nsmtpd_tls_mandatory_ciphers = low\ntls_low_cipherlist = ALL:@SECLEVEL=0",
+        },
+    ),
     "no-starttls": Scenario("valid", {"tls": False}, {"starttls": False}, STARTTLS_PORTS),
     "starttls-fails": Scenario("valid", {"broken_tls": True}, {"broken_tls": True}),
 }
@@ -265,6 +274,10 @@ def _check_wording(scenario: str, port_name: str, report, peer: OpenSSL) -> None
         assert error == f"Das Zertifikat lautet auf mail.example.com, nicht auf {HOST}.", error
     elif scenario in ("self-signed", "missing-intermediate"):
         assert error.startswith("Das Zertifikat ist nicht vertrauenswürdig ("), error
+    elif scenario == "tls1.0-only":
+        # Dovecot and Postfix refuse a modern handshake differently; the sentence is the same.
+        assert error.endswith("Der Server bietet nur TLSv1 an; sicher ist erst TLS 1.2 oder neuer."), error
+        assert error.startswith(f"Die Verbindung zu {HOST}:{report.port} stand"), error
     elif scenario == "no-starttls":
         assert error.startswith("Der Server bietet auf diesem Port kein STARTTLS an"), error
         assert report.greeting is not None

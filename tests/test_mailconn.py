@@ -201,7 +201,8 @@ def test_unknown_host():
 
 def test_mode_and_protocol_follow_the_port():
     report = check_connection("127.0.0.1", free_port(), timeout=1)
-    assert (report.protocol, report.mode) == ("smtp", "tls")
+    assert (report.protocol, report.mode) == (None, "tls")  # not guessed: no greeting was read
+    assert "(Protokoll unbekannt, SSL/TLS)" in report.heading
     for port, expected in {
         993: ("imap", "tls"),
         995: ("pop3", "tls"),

@@ -76,7 +76,7 @@ def _days_ago(days_left: int) -> str:
 class ConnectionReport:
     host: str
     port: int
-    protocol: str
+    protocol: str | None  # None: not given, and the server's greeting was never read
     mode: str  # "tls" | "starttls"
     ok: bool = False
     connect_ms: float | None = None
@@ -98,7 +98,8 @@ class ConnectionReport:
     @property
     def heading(self) -> str:
         mode = "SSL/TLS" if self.mode == "tls" else "STARTTLS"
-        return f"{self.host}:{self.port} ({self.protocol.upper()}, {mode})"
+        protocol = self.protocol.upper() if self.protocol else "Protokoll unbekannt"
+        return f"{self.host}:{self.port} ({protocol}, {mode})"
 
     @property
     def facts(self) -> list[str]:
@@ -518,7 +519,9 @@ def check_connection(
 
     Without ``protocol`` the server's greeting decides (IMAP, POP3 or SMTP)."""
     mode = mode or default_mode(port)
-    report = ConnectionReport(host.strip(), port, protocol or default_protocol(port), mode, cafile=cafile)
+    # Until the greeting is read, the port's usual protocol stands in; an unknown port gets none.
+    usual = IMPLICIT_TLS_PORTS.get(port) or STARTTLS_PORTS.get(port)
+    report = ConnectionReport(host.strip(), port, protocol or usual, mode, cafile=cafile)
     deadline = _Deadline(timeout)
     try:
         report.host = validate_host(host)
@@ -541,7 +544,7 @@ def check_connection(
         where = "Die Verbindung stand, brach dann aber ab" if report.connect_ms is not None else "Keine Verbindung"
         report.error = f"{where} ({report.host}:{port}): {error.strerror or error}."
     report.ok = report.error is None
-    report.openssl = openssl_command(report.host, port, report.protocol, mode, cafile)
+    report.openssl = openssl_command(report.host, port, report.protocol or default_protocol(port), mode, cafile)
     return report
 
 

@@ -88,6 +88,14 @@ class RealServer:
     ports: dict[str, int] = field(default_factory=dict)
     stop_command: list[str] | None = None
 
+    def wait_ready(self) -> None:
+        """Return once every port accepts connections; a server that fails to start is stopped."""
+        try:
+            _wait_listening(list(self.ports.values()), self.process, self.log)
+        except BaseException:
+            self.stop()
+            raise
+
     def stop(self) -> None:
         if self.process.poll() is None:
             if self.stop_command:
@@ -111,6 +119,7 @@ def start_dovecot(
     tls: bool = True,
     broken_tls: bool = False,
     extra: str = "",
+    wait: bool = True,
 ) -> RealServer:
     """Dovecot with IMAP ("imap" = 143, "imaps" = 993) and POP3 ("pop3" = 110, "pop3s" = 995).
 
@@ -198,11 +207,8 @@ service pop3-login {{
     )
     ports = {"imap": imap, "imaps": imaps, "pop3": pop3, "pop3s": pop3s} if tls else {"imap": imap, "pop3": pop3}
     server = RealServer(process, log, ports)
-    try:
-        _wait_listening(list(server.ports.values()), process, log)
-    except BaseException:
-        server.stop()
-        raise
+    if wait:
+        server.wait_ready()
     return server
 
 
@@ -214,6 +220,7 @@ def start_postfix(
     starttls: bool = True,
     broken_tls: bool = False,
     extra: str = "",
+    wait: bool = True,
 ) -> RealServer:
     """Postfix's smtpd on "smtp" (= 25) and "submission" (= 587) with STARTTLS, "smtps" (= 465) with implicit TLS.
 
@@ -280,9 +287,6 @@ rewrite unix - - n - - trivial-rewrite
     )
     ports = {"smtp": smtp, "submission": submission, "smtps": smtps} if starttls else {"smtp": smtp, "submission": submission}
     server = RealServer(process, log, ports, [POSTFIX, "-c", str(folder), "abort"])
-    try:
-        _wait_listening(list(server.ports.values()), process, log)
-    except BaseException:
-        server.stop()
-        raise
+    if wait:
+        server.wait_ready()
     return server

@@ -149,26 +149,32 @@ def certificates(ca, workdir) -> dict[str, Certificate]:
 
 
 @pytest.fixture(scope="module")
-def servers(workdir, certificates):
-    """scenario name → {port name: port}; each scenario's Dovecot and Postfix start on first use."""
-    running: dict[str, dict[str, int]] = {}
-    processes: list[RealServer] = []
-
-    def ports(name: str) -> dict[str, int]:
-        if name not in running:
+def servers(request, workdir, certificates):
+    """scenario name → {port name: port}. Every scenario this run selected starts at once, Dovecot and
+    Postfix side by side, and is waited for together: the module's time is mostly start-up."""
+    wanted = {
+        item.callspec.params["scenario"]
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+    }
+    started: dict[str, tuple[RealServer, RealServer]] = {}
+    try:
+        for name in sorted(wanted):
             scenario = SCENARIOS[name]
             cert = certificates[scenario.cert]
-            dovecot = start_dovecot(workdir / name / "dovecot", cert, **scenario.dovecot)
-            processes.append(dovecot)
-            postfix = start_postfix(workdir / name / "postfix", cert, **scenario.postfix)
-            processes.append(postfix)
-            running[name] = {**dovecot.ports, **postfix.ports}
-        return running[name]
-
-    yield ports
-    for process in processes:
-        process.stop()
-    assert all(process.process.poll() is not None for process in processes)
+            dovecot = start_dovecot(workdir / name / "dovecot", cert, wait=False, **scenario.dovecot)
+            started[name] = (dovecot, None)
+            postfix = start_postfix(workdir / name / "postfix", cert, wait=False, **scenario.postfix)
+            started[name] = (dovecot, postfix)
+        for pair in started.values():
+            for server in pair:
+                server.wait_ready()
+        yield lambda name: {**started[name][0].ports, **started[name][1].ports}
+    finally:
+        processes = [server for pair in started.values() for server in pair if server is not None]
+        for process in processes:
+            process.stop()
+        assert all(process.process.poll() is not None for process in processes)
 
 
 @dataclass

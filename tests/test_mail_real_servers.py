@@ -8,6 +8,7 @@ ports stand for the standard ones: IMAP 143/993, POP3 110/995, SMTP 25/587/465.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -263,6 +264,13 @@ def test_report_agrees_with_openssl(servers, cafile, scenario, port_name):
             assert any(words in report.error for words in same), context
     else:
         assert not report.ok and report.cert is None, context
+    # The "Zum Nachprüfen" command itself, run as printed, comes to the same verdict on the chain and name.
+    printed = subprocess.run(shlex.split(report.openssl), input=b"", capture_output=True, timeout=30, check=False)
+    verdict = printed.stderr.decode("utf-8", "replace")
+    if peer.handshake and peer.verify_code == 0:
+        assert "Verification: OK" in verdict, verdict
+    elif peer.handshake:
+        assert "Verification error: " + peer.verify_error in verdict, verdict
     _check_wording(scenario, port_name, report, peer)
 
 

@@ -531,7 +531,7 @@ def check_connection(
     except (ConnectionProblem, HostNameError) as problem:
         report.error = str(problem)
     except _HandshakeFailed as failed:
-        report.error = _handshake_message(report, failed.error, cafile, deadline)
+        report.error = _handshake_message(report, failed.error, deadline)
     except TimeoutError:
         report.error = _timeout_message(report)
     except socket.gaierror:
@@ -622,7 +622,7 @@ def _timeout_message(report: ConnectionReport) -> str:
     return f"Der Server {report.host}:{report.port} antwortet nicht rechtzeitig (Zeitüberschreitung)."
 
 
-def _handshake_message(report: ConnectionReport, error: BaseException, cafile: str | None, deadline: _Deadline) -> str:
+def _handshake_message(report: ConnectionReport, error: BaseException, deadline: _Deadline) -> str:
     """One wording for a failed handshake, whichever server software failed it and however."""
     stood = (
         f"Die Verbindung zu {report.host}:{report.port} stand"

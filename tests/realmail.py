@@ -8,7 +8,9 @@ process group it started; nothing is left behind.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -23,23 +25,33 @@ POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 POSTFIX_DAEMONS = "/usr/lib/postfix/sbin"
 
 
-def missing_packages() -> str | None:
-    """Why the real servers cannot run here, or None."""
+def dovecot_unavailable() -> str | None:
+    """Why Dovecot cannot run here, or None. It runs as any user (as root with Debian's dovecot users)."""
     missing = [
         package
-        for package, path in (
-            ("dovecot-imapd", "/usr/lib/dovecot/imap"),
-            ("dovecot-pop3d", "/usr/lib/dovecot/pop3"),
-            ("postfix", POSTFIX_MASTER),
-        )
+        for package, path in (("dovecot-imapd", "/usr/lib/dovecot/imap"), ("dovecot-pop3d", "/usr/lib/dovecot/pop3"))
         if not os.path.exists(path)
     ]
     if missing:
-        return "Debian-Pakete fehlen: " + ", ".join(missing) + " (apt-get install dovecot-imapd dovecot-pop3d postfix)"
-    if os.geteuid() != 0:
-        # Postfix's master refuses to start for anyone but root, and Dovecot needs its own users.
-        return "Die echten Mailserver (Postfix' master) lassen sich nur als root starten."
+        return "Debian-Pakete fehlen: " + ", ".join(missing) + " (apt-get install dovecot-imapd dovecot-pop3d)"
     return None
+
+
+def postfix_unavailable() -> str | None:
+    """Why Postfix cannot run here, or None."""
+    if not os.path.exists(POSTFIX_MASTER):
+        return "Debian-Paket fehlt: postfix (apt-get install postfix)"
+    if os.geteuid() != 0:
+        return 'Postfix\' master startet nur als root ("the master command is reserved for the superuser").'
+    return None
+
+
+def _dovecot_users() -> tuple[str, str, str]:
+    """(internal user, its group, login user): Debian's users as root, otherwise the test user itself."""
+    if os.geteuid() == 0:
+        return "dovecot", "dovecot", "dovenull"
+    me, group = pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+    return me, group, me
 
 
 def free_ports(count: int) -> list[int]:
@@ -131,7 +143,8 @@ def start_dovecot(
     folder.mkdir(parents=True)
     for sub in ("run", "state", "home"):
         (folder / sub).mkdir()
-    shutil.chown(folder / "home", "dovecot", "dovecot")
+    user, group, login_user = _dovecot_users()
+    shutil.chown(folder / "home", user, group)
     imap, imaps, pop3, pop3s = free_ports(4)
     key = cert.key
     if broken_tls:
@@ -165,9 +178,9 @@ ssl_min_protocol = {tls_min}
 auth_mechanisms = plain
 disable_plaintext_auth = {"yes" if tls else "no"}
 {import_environment}
-default_internal_user = dovecot
-default_internal_group = dovecot
-default_login_user = dovenull
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {login_user}
 mail_location = maildir:{folder}/home/Maildir
 passdb {{
   driver = static
@@ -175,9 +188,14 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={folder}/home
+  args = uid={user} gid={group} home={folder}/home
+}}
+# No chroot: a user other than root cannot chroot, and nothing here needs it.
+service anvil {{
+  chroot =
 }}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = 127.0.0.1
     port = {imap}
@@ -188,6 +206,7 @@ service imap-login {{
   }}
 }}
 service pop3-login {{
+  chroot =
   inet_listener pop3 {{
     address = 127.0.0.1
     port = {pop3}

@@ -17,9 +17,19 @@ def add_commands(commands) -> None:
     ports.set_defaults(func=cmd_settings)
     ports_commands = ports.add_subparsers(dest="ports_command", metavar="BEFEHL")
 
-    autoconfig = ports_commands.add_parser("autoconfig", help="Thunderbird-Autoconfig (config-v1.1.xml) ausgeben")
+    autoconfig = ports_commands.add_parser(
+        "autoconfig", help="Thunderbird-Autoconfig (config-v1.1.xml) oder Outlook-Autodiscover (autodiscover.xml) ausgeben"
+    )
     autoconfig.add_argument("--server", required=True, metavar="sNNN")
-    autoconfig.add_argument("--email", required=True, metavar="ADRESSE")
+    whom = autoconfig.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--domain", metavar="DOMAIN", help="für alle Postfächer der Domain (Benutzername %%EMAILADDRESS%%)")
+    whom.add_argument("--email", metavar="ADRESSE", help="nur für dieses eine Postfach")
+    autoconfig.add_argument(
+        "--format",
+        choices=["thunderbird", "outlook"],
+        default="thunderbird",
+        help="thunderbird: config-v1.1.xml (Standard); outlook: autodiscover.xml (POX)",
+    )
     autoconfig.set_defaults(func=cmd_autoconfig)
 
     test = ports_commands.add_parser("test", help="Verbindung zu einem Mailserver testen: TLS und Zertifikat")
@@ -63,10 +73,15 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_autoconfig(args: argparse.Namespace) -> int:
-    from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml
+    from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml, autodiscover_xml, normalise_domain
 
     try:
-        sys.stdout.write(autoconfig_xml(args.server, args.email))
+        if args.format == "outlook":
+            if args.domain is not None:
+                normalise_domain(args.domain)  # Outlook's file names no domain, but a typo should still be caught
+            sys.stdout.write(autodiscover_xml(args.server, args.email))
+        else:
+            sys.stdout.write(autoconfig_xml(args.server, args.email, args.domain))
     except SettingsInputError as error:
         print(f"Fehler: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from faqbot.kb.article import KNOWN_HELPERS, Article, Topic
 from faqbot.kb.markdown import parser, plain_text
+from faqbot.kb.sections import split_sections
 
 FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper", "errors")
 TOPICS_FILE = "out-of-scope.yaml"  # beside the articles: what the FAQ does not cover
@@ -259,7 +260,11 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         )
 
     body_line = front.map[1] + 1 if front.map else first_line
-    body = "\n".join(lines[front.map[1] :]).strip() if front.map else ""
+    raw_body = "\n".join(lines[front.map[1] :]) if front.map else ""
+    body = raw_body.strip()
+    sections, section_problems = split_sections(raw_body, tokens, body_line)
+    for section_problem in section_problems:
+        problems.add(section_problem.line, section_problem.message)
     if not body:
         problems.add(body_line, "Der Artikeltext fehlt: Nach dem Front Matter muss der Inhalt des Artikels folgen.")
 
@@ -275,6 +280,7 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         helper=helper,
         body=body,
         text=plain_text(body_tokens),
+        sections=sections,
         errors=tuple(text for line, text in errors if len(text) >= MIN_ERROR_TEXT),
         path=path,
     )

@@ -57,17 +57,25 @@ def result_json(result) -> dict:
         "answer": _hit_json(result.answer) if result.answer else None,
         "suggestions": [_hit_json(hit) for hit in result.suggestions],
         "topic": result.topic.id if result.topic else None,
+        "section": {"heading": result.section.heading, "anchor": result.section.anchor} if result.section else None,
     }
 
 
-def _print_reply(reply) -> None:
+def _print_reply(reply, *, full: bool = False) -> None:
     """The chat's reply, for the terminal: the same turn (bot.dialog), rendered with Rich."""
     from rich.console import Console
     from rich.markdown import Markdown
 
     console = Console()
     if reply.article is not None:
-        console.print(Markdown(reply.article.body))
+        if reply.section is not None and not full:
+            console.print(Markdown(f"# {reply.article.title}\n\n{reply.section.markdown}"))
+            headings = "; ".join(section.heading for section in reply.other_sections)
+            if headings:
+                console.print(f"\nWeitere Abschnitte: {headings}", markup=False, highlight=False)
+            console.print("Den ganzen Artikel zeigt: faqbot ask --full …", markup=False, highlight=False)
+        else:
+            console.print(Markdown(reply.article.titled_markdown))
         if reply.suggestions:
             console.print("\nSiehe auch: " + "; ".join(article.title for article in reply.suggestions), markup=False)
         return
@@ -91,7 +99,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         from faqbot.bot.dialog import Dialog
 
-        _print_reply(Dialog(index).reply(args.question))
+        _print_reply(Dialog(index).reply(args.question), full=args.full)
     return EXIT_OK
 
 
@@ -223,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="eine Frage beantworten („-“: eine Frage je Zeile von stdin, JSON Lines)")
     ask.add_argument("question", metavar="FRAGE")
     ask.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
+    ask.add_argument("--full", action="store_true", help="den ganzen Artikel zeigen statt des passenden Abschnitts")
     add_articles_option(ask)
     ask.set_defaults(func=cmd_ask)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
+from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
@@ -103,13 +104,19 @@ def _print_result(result) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     index = _load_index(args)
     if args.question == "-":
-        # One question per line in, one JSON object per line out, in order.
-        for line in sys.stdin:
-            result = index.ask(line.rstrip("\r\n"))
-            sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+        # One question per line in, one JSON object per line out, in order. Read as bytes and
+        # written as UTF-8 whatever the locale: a bad byte in one line must not stop the others.
+        for raw in sys.stdin.buffer:
+            result = index.ask(decode_line(raw).rstrip("\r\n"))
+            sys.stdout.buffer.write((json.dumps(result_json(result), ensure_ascii=False) + "\n").encode("utf-8"))
+            sys.stdout.buffer.flush()
         return EXIT_OK
     result = index.ask(args.question)
+    if result.empty:
+        from faqbot.bot import wording
+
+        print(wording.EMPTY_QUESTION, file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False))
     else:
@@ -260,11 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="den Kunden-Chat im Browser anbieten (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: nur dieser Rechner)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--public-url", metavar="URL", help="die Adresse, unter der Kunden die Seite öffnen (hinter einem Proxy)")
     serve.add_argument(
         "--max-sessions",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
@@ -308,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args([clean_argument(argument) for argument in (sys.argv[1:] if argv is None else argv)])
     try:
         return args.func(args)
     except KeyboardInterrupt:

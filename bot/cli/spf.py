@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from faqbot.bot.cli.arg_types import seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
@@ -34,7 +35,7 @@ def add_commands(commands) -> None:
     lookup.add_argument("domain", metavar="DOMAIN")
     lookup.add_argument("--ip", help="prüfen, ob diese IP-Adresse für die Domain senden darf")
     lookup.add_argument("--nameserver", metavar="HOST[:PORT]", help="diesen Nameserver fragen (Standard: der des Systems)")
-    lookup.add_argument("--timeout", type=float, default=5.0, metavar="SEKUNDEN")
+    lookup.add_argument("--timeout", type=seconds, default=5.0, metavar="SEKUNDEN")
     lookup.add_argument("--json", action="store_true")
     lookup.set_defaults(func=cmd_lookup)
 

@@ -21,6 +21,11 @@ _KINDS = (
 )
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in German ("ein Ordner", "ein Gerät", …)."""
+    return next((name for test, name in _KINDS if test(mode)), "keine normale Datei")
+
+
 class FileReadError(Exception):
     """Why a file cannot be read, in German."""
 
@@ -35,8 +40,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "keine normale Datei")
-            raise FileReadError(f"Datei kann nicht gelesen werden: Das ist {kind}, keine normale Datei.")
+            raise FileReadError(f"Datei kann nicht gelesen werden: Das ist {kind_of(mode)}, keine normale Datei.")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:  # the size from fstat may be stale; count what is read

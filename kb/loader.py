@@ -143,7 +143,7 @@ def _construct(node: yaml.Node) -> object:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+    except Exception:  # noqa: BLE001 - PyYAML's constructors fail on bad values in many ways (ValueError, IndexError, …)
         tag = _short_tag(node.tag)
         if node.tag not in loader.yaml_constructors:
             raise _BadTag(f"Unbekannte YAML-Markierung „{tag}“: Bitte lassen Sie sie weg.") from None

@@ -180,7 +180,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mode = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
-    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
+    app = create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served)
+    app.run()
+    if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
+        print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

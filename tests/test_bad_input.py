@@ -268,6 +268,8 @@ def test_an_empty_question_is_a_usage_error(capsys, question):
         (["ports", "test", "127.0.0.1", "--timeout", "-1"], "erwartet wird eine Zeit in Sekunden über 0"),
         (["ports", "test", "127.0.0.1", "--timeout", "1e400"], "erwartet wird eine Zeit in Sekunden über 0"),
         (["spf", "lookup", "example.de", "--timeout", "0"], "erwartet wird eine Zeit in Sekunden über 0"),
+        (["eval", "fragen.tsv", "--min-accuracy", "viel"], "erwartet wird ein Anteil zwischen 0 und 1"),
+        (["eval", "fragen.tsv", "--min-rejection", "nan"], "erwartet wird ein Anteil zwischen 0 und 1"),
     ],
 )
 def test_numeric_options_are_checked_before_any_work(capsys, argv, message):
@@ -294,6 +296,14 @@ def test_any_bytes_on_stdin_give_one_valid_json_line_each(monkeypatch, questions
 
 
 # --- the conversation log and the report --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["a" * 100_000, "a.b" * 30_000, "Passwort " + '"x ' * 30_000])
+def test_redacting_a_huge_question_finishes(text):
+    from faqbot.bot.log.redact import redact
+
+    with time_limit():  # quadratic patterns once took minutes here
+        assert len(redact(text)) > 0
 
 
 def test_a_log_path_linked_to_dev_null_is_explained(tmp_path, capsys):

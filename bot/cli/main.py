@@ -243,7 +243,10 @@ def _date(text: str) -> str:
 
 
 def _share(text: str) -> float:
-    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = float("nan")  # not a number: the same German message as out of range
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("erwartet wird ein Anteil zwischen 0 und 1 (oder 0% bis 100%)")
     return value

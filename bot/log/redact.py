@@ -17,11 +17,12 @@ IP = "<IP>"
 IBAN = "<IBAN>"
 PASSWORD = "<PASSWORT>"
 
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
+# The lookbehinds start a match only where a word starts: same matches, but linear time on a long word.
+_EMAIL = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
 # Written so that robots miss it: "max (at) example.de", "max [at] example [dot] de", "max @ example.de".
 _AT = r"(?:\s*(?:\(at\)|\[at\]|\{at\}|<at>|\(ät\)|\[ät\])\s*|\s+(?:at|@)\s+)"
 _DOT = r"(?:\.|\s*(?:\(dot\)|\[dot\]|\(punkt\)|\[punkt\])\s*)"
-_OBFUSCATED_EMAIL = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
+_OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
 # Country, check digits, then groups of four (spaces allowed between groups), the last one shorter.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*(?:%[\w.]+)?(?![\w:])", re.IGNORECASE)

@@ -229,11 +229,18 @@ def test_generated_article_files_never_break_loading(tmp_path_factory, front, bo
 # --- the command line ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", ["de_DE.UTF-8", "C.UTF-8", "C"])
-def test_invalid_utf8_on_stdin_costs_one_character_not_the_run(locale):
-    done = faqbot(
-        "ask", "--json", "-", stdin=b"Mein Postfach ist voll\nPostfach \xff\xfe voll\nSPF-Eintrag\n", env={"LC_ALL": locale}
-    )
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "utf-8:strict"},  # what a de_DE.UTF-8 locale gives (strict decoding)
+        {"LC_ALL": "de_DE.UTF-8"},
+        {"LC_ALL": "C.UTF-8"},  # surrogateescape: raw bytes once went through to the output
+        {"LC_ALL": "C"},
+        {"PYTHONIOENCODING": "latin-1"},  # the output is UTF-8 JSON Lines all the same
+    ],
+)
+def test_invalid_utf8_on_stdin_costs_one_character_not_the_run(env):
+    done = faqbot("ask", "--json", "-", stdin=b"Mein Postfach ist voll\nPostfach \xff\xfe voll\nSPF-Eintrag\n", env=env)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     rows = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]  # strict: valid UTF-8 JSON
     assert [row["question"] for row in rows] == ["Mein Postfach ist voll", "Postfach \ufffd\ufffd voll", "SPF-Eintrag"]

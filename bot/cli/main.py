@@ -15,8 +15,9 @@ from pathlib import Path
 from faqbot.bot.cli import evaluate as cli_evaluate
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
+from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int
 from faqbot.bot.cli.common import add_articles_option, load_index
-from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
@@ -88,12 +89,18 @@ def _print_reply(reply, *, full: bool = False) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     index = load_index(args)
     if args.question == "-":
-        # One question per line in, one JSON object per line out, in order.
-        for line in sys.stdin:
-            result = index.ask(line.rstrip("\r\n"))
-            sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+        # One question per line in, one JSON object per line out, in order. Read as bytes and
+        # written as UTF-8 whatever the locale: a bad byte in one line must not stop the others.
+        for raw in sys.stdin.buffer:
+            result = index.ask(decode_line(raw).rstrip("\r\n"))
+            sys.stdout.buffer.write((json.dumps(result_json(result), ensure_ascii=False) + "\n").encode("utf-8"))
+            sys.stdout.buffer.flush()
         return EXIT_OK
+    if not args.question.strip():
+        from faqbot.bot import wording
+
+        print(wording.EMPTY_QUESTION, file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(result_json(index.ask(args.question)), ensure_ascii=False))
     else:
@@ -122,7 +129,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mode = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
-    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
+    app = create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served)
+    app.run()
+    if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
+        print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -202,11 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="den Kunden-Chat im Browser anbieten (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: nur dieser Rechner)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--public-url", metavar="URL", help="die Adresse, unter der Kunden die Seite öffnen (hinter einem Proxy)")
     serve.add_argument(
         "--max-sessions",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
@@ -244,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args([clean_argument(argument) for argument in (sys.argv[1:] if argv is None else argv)])
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from faqbot.bot.cli.arg_types import port, seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
@@ -34,13 +35,13 @@ def add_commands(commands) -> None:
 
     test = ports_commands.add_parser("test", help="Verbindung zu einem Mailserver testen: TLS und Zertifikat")
     test.add_argument("host", metavar="HOST")
-    test.add_argument("--port", type=int, default=993)
+    test.add_argument("--port", type=port, default=993)
     test.add_argument("--protocol", choices=["smtp", "imap", "pop3"], help="Standard: nach Port")
     mode = test.add_mutually_exclusive_group()
     mode.add_argument("--tls", dest="mode", action="store_const", const="tls", help="sofort TLS (465, 993, 995)")
     mode.add_argument("--starttls", dest="mode", action="store_const", const="starttls", help="erst Klartext, dann STARTTLS")
     test.add_argument("--cafile", metavar="DATEI", help="eigene CA-Zertifikate statt der des Systems")
-    test.add_argument("--timeout", type=float, default=10.0, metavar="SEKUNDEN")
+    test.add_argument("--timeout", type=seconds, default=10.0, metavar="SEKUNDEN")
     test.add_argument("--json", action="store_true")
     test.set_defaults(func=cmd_test)
 
@@ -91,9 +92,6 @@ def cmd_autoconfig(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from faqbot.bot.helpers.mailconn import check_connection
 
-    if not 0 < args.port < 65536:
-        print("Fehler: Der Port muss zwischen 1 und 65535 liegen.", file=sys.stderr)
-        return EXIT_USAGE
     report = check_connection(
         args.host, args.port, protocol=args.protocol, mode=args.mode, cafile=args.cafile, timeout=args.timeout
     )

@@ -188,6 +188,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db=args.db,
         no_log=args.no_log,
         max_sessions=args.max_sessions,
+        idle_minutes=args.idle_timeout,
+        max_per_address=args.max_sessions_per_address,
+        trusted_proxies=tuple(args.trusted_proxy),
     )
 
 
@@ -231,6 +234,26 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError("erwartet wird ein Datum wie 2026-11-01") from None
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("erwartet wird eine ganze Zahl ab 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("erwartet wird eine Zahl größer als 0, z. B. 15 oder 0,5")
+    return value
+
+
 def _share(text: str) -> float:
     value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     if not 0 <= value <= 1:
@@ -264,10 +287,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", metavar="URL", help="die Adresse, unter der Kunden die Seite öffnen (hinter einem Proxy)")
     serve.add_argument(
         "--max-sessions",
-        type=int,
+        type=_positive_int,
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
+    )
+    serve.add_argument(
+        "--max-sessions-per-address",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="höchstens N gleichzeitige Chats je Besucher-Adresse (Standard: 3)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=15.0,
+        metavar="MINUTEN",
+        help="untätige Chats nach so vielen Minuten beenden, mit Hinweis vorher (Standard: 15)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADRESSE",
+        help="Adresse eines vorgeschalteten Proxys (z. B. nginx); nur ihm wird X-Forwarded-For geglaubt",
     )
     _add_articles_option(serve)
     _add_log_options(serve)

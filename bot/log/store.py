@@ -42,10 +42,15 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def default_db_path() -> Path:
+def is_database_url(target: object) -> bool:
+    """Whether the log's place is a PostgreSQL server (a URL) rather than an SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def default_db_path() -> Path | str:
     explicit = os.environ.get(DB_ENV_VAR, "").strip()
     if explicit:
-        return Path(explicit)
+        return explicit if is_database_url(explicit) else Path(explicit)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("faqbot", appauthor=False)) / "gespraeche.sqlite3"

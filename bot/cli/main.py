@@ -157,7 +157,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
-        "--db", metavar="PFAD", default=default, help="Gesprächsprotokoll (SQLite; Standard: $FAQBOT_DB, sonst im Benutzerordner)"
+        "--db",
+        metavar="PFAD|URL",
+        default=default,
+        help="Gesprächsprotokoll: SQLite-Datei oder postgresql://-Adresse (Standard: $FAQBOT_DB, sonst im Benutzerordner)",
     )
     parser.add_argument(
         "--no-log",
@@ -173,7 +176,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mode = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
-    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
+    # the log's place stays a string: a postgresql:// URL is not a path
+    create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served).run()
     return EXIT_OK
 
 
@@ -196,13 +200,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from faqbot.bot.log.report import build_report, export_tsv
-    from faqbot.bot.log.store import ConversationLog, default_db_path
+    from faqbot.bot.log.store import ConversationLog, default_db_path, is_database_url
 
-    path = Path(args.db) if args.db else default_db_path()
-    if not path.exists():
-        print(f"Es gibt noch kein Gesprächsprotokoll unter {path}.", file=sys.stderr)
+    place = (args.db if is_database_url(args.db) else Path(args.db)) if args.db else default_db_path()
+    if isinstance(place, Path) and not place.exists():
+        print(f"Es gibt noch kein Gesprächsprotokoll unter {place}.", file=sys.stderr)
         return EXIT_PROBLEMS
-    log = ConversationLog(path)
+    log = ConversationLog(place)
     if not log.enabled:
         print(log.disabled_reason, file=sys.stderr)
         return EXIT_PROBLEMS

@@ -1,36 +1,46 @@
-"""The private conversation log (SQLite): every chat turn, redacted, for the people who keep the KB.
+"""The private conversation log: every chat turn, redacted, for the people who keep the KB.
 
-One short transaction per write, WAL mode and a busy timeout, so several bot
-processes can write at once. A log that cannot be written (read-only, locked,
-damaged) switches itself off and says so once; the bot keeps answering.
+It lives in an SQLite file (the default; WAL and a busy timeout let several bot processes
+write at once) or, for several instances, on a PostgreSQL server (`postgresql://` URL).
+The SQL and the migrations are written once for both (see `database.py`). A log that
+cannot work (read-only, locked, damaged, wrong password, server away at start) switches
+itself off and says so once; the bot keeps answering. A server that goes away mid-session
+(a restart) costs nothing: turns wait in a bounded queue in memory and are written, in
+order, when it is back.
 """
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
-import sqlite3
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from faqbot.bot.log.database import dialect_for, is_database_url
 from faqbot.bot.log.redact import redact
 
 DB_ENV_VAR = "FAQBOT_DB"
 BUSY_TIMEOUT_MS = 5000
+MAX_PENDING = 1000  # turns kept in memory while the server is away; beyond that the log switches off
+RETRY_SECONDS = (0.5, 1, 2, 5)  # then every 5 s
 
 # Forward migrations: entry N brings a database from user_version N to N+1.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE turns (
-        id INTEGER PRIMARY KEY,
+        id {id},
         time TEXT NOT NULL,
         question TEXT NOT NULL,
         normalised TEXT NOT NULL,
         status TEXT NOT NULL,
         article_id TEXT,
-        score REAL
+        score {float}
     );
     CREATE INDEX turns_time ON turns (time);
     """,
@@ -40,11 +50,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def is_database_url(target: object) -> bool:
-    """Whether the log's place is a PostgreSQL server (a URL) rather than an SQLite file."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+__all__ = ["DB_ENV_VAR", "ConversationLog", "Turn", "default_db_path", "is_database_url"]
 
 
 def default_db_path() -> Path | str:
@@ -72,24 +78,46 @@ class Turn:
 class ConversationLog:
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         *,
         normalise: Callable[[str], str] = str.casefold,
         on_disabled: Callable[[str], None] | None = None,
     ):
-        self.path = Path(path)
+        self.path = path if is_database_url(path) else Path(path)
         self.normalise = normalise  # applied to the redacted question only
         self.on_disabled = on_disabled
         self.disabled_reason: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._connection = None
+        self._pending: deque[tuple[str, tuple, int | None]] = deque()  # (sql, parameters, local handle of an insert)
+        self._ids: dict[int, int] = {}  # local handle of a queued insert → its id once written
+        self._handles = itertools.count(-1, -1)  # queued inserts get negative handles; real ids are positive
+        self._retry: threading.Thread | None = None
+        self._wake = threading.Event()
+        try:
+            self.dialect = dialect_for(self.path)
+            if not is_database_url(self.path):
+                self.dialect.busy_timeout_ms = BUSY_TIMEOUT_MS  # read now: tests shorten it
+        except ImportError as error:  # psycopg missing from an odd installation
+            self.dialect = None
+            self._disable_with(f"Das Gesprächsprotokoll ist aus: für PostgreSQL fehlt psycopg ({error}).")
+            return
         self._guard(self._migrate)
 
     # --- plumbing ---------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return connection
+    def _connect(self):
+        if self._connection is None:
+            self._connection = self.dialect.connect()
+        return self._connection
+
+    def _release(self, connection, *, broken: bool = False) -> None:
+        if broken or not self.dialect.keep_open:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection may fail too; it is gone either way
+                pass
+            self._connection = None
 
     def _guard(self, action: Callable[[], object]) -> object | None:
         """Run a database action; on any database or file error, switch logging off (once)."""
@@ -97,54 +125,136 @@ class ConversationLog:
             return None
         try:
             return action()
-        except (sqlite3.Error, OSError) as error:
+        except self.dialect.errors as error:
             self._disable(error)
             return None
 
-    def _disable(self, error: Exception) -> None:
+    def _disable(self, error: BaseException) -> None:
+        self._disable_with(self.dialect.reason(error))
+
+    def _disable_with(self, reason: str) -> None:
         with self._lock:
             if self.disabled_reason is not None:
                 return
-            self.disabled_reason = f"Das Gesprächsprotokoll ist aus: {self.path} ist nicht beschreibbar ({error})."
+            self.disabled_reason = reason
+            self._pending.clear()
+            if self._connection is not None:
+                self._release(self._connection, broken=True)
         if self.on_disabled is not None:
-            self.on_disabled(self.disabled_reason)
+            self.on_disabled(reason)
 
     def _migrate(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             connection = self._connect()
             try:
                 self._apply_migrations(connection)
-            finally:
-                connection.close()
+            except BaseException:
+                self._release(connection, broken=True)
+                raise
+            self._release(connection)
 
-    @staticmethod
-    def _apply_migrations(connection: sqlite3.Connection) -> None:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
+    def _apply_migrations(self, connection) -> None:
+        dialect = self.dialect
+        version = dialect.begin_migration(connection)
         try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"Schema-Version {version} ist neuer als dieses Programm ({SCHEMA_VERSION})")
+                raise dialect.errors[0](f"Schema-Version {version} ist neuer als dieses Programm ({SCHEMA_VERSION})")
             for number in range(version, SCHEMA_VERSION):
-                for statement in filter(str.strip, MIGRATIONS[number].split(";")):
+                for statement in filter(str.strip, MIGRATIONS[number].format(**dialect.types).split(";")):
                     connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            dialect.set_version(connection, SCHEMA_VERSION)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
 
-    def _write(self, sql: str, parameters: tuple) -> int | None:
-        def run() -> int:
-            connection = self._connect()
-            try:
-                cursor = connection.execute(sql, parameters)  # autocommit: one short transaction
-                return cursor.lastrowid
-            finally:
-                connection.close()
+    def _execute(self, sql: str, parameters: tuple) -> int | None:
+        """One statement in its own short transaction; an insert returns the new id."""
+        connection = self._connect()
+        try:
+            cursor = connection.execute(self.dialect.sql(sql), parameters)
+            new_id = self.dialect.inserted_id(cursor) if sql.startswith("INSERT") else None
+        except BaseException:
+            self._release(connection, broken=True)
+            raise
+        self._release(connection)
+        return new_id
 
-        return self._guard(run)  # type: ignore[return-value]
+    def _resolve(self, parameters: tuple) -> tuple | None:
+        """Updates name a turn by its handle; a queued insert's handle becomes its id once written."""
+        *values, turn = parameters
+        if turn < 0:
+            if turn not in self._ids:
+                return None  # its insert was never written (the log switched off meanwhile)
+            turn = self._ids[turn]
+        return (*values, turn)
+
+    def _drain(self) -> None:
+        """Write the queued turns in order (under the lock); stops at the first transient error."""
+        while self._pending:
+            sql, parameters, handle = self._pending[0]
+            if handle is None:
+                parameters = self._resolve(parameters)
+            if parameters is not None:
+                new_id = self._execute(sql, parameters)
+                if handle is not None:
+                    self._ids[handle] = new_id
+            self._pending.popleft()
+
+    def _write(self, sql: str, parameters: tuple, *, insert: bool = False) -> int | None:
+        if self.disabled_reason is not None:
+            return None
+        with self._lock:
+            try:
+                self._drain()  # what waits goes first, so the order of turns is kept
+                if not self._pending:
+                    if not insert:
+                        parameters = self._resolve(parameters)
+                        if parameters is None:
+                            return None
+                    return self._execute(sql, parameters)
+            except self.dialect.transient:
+                pass  # the log started, so the server was there: it is restarting or the network hiccups
+            except self.dialect.errors as error:
+                self._disable(error)
+                return None
+            return self._queue(sql, parameters, insert)
+
+    def _queue(self, sql: str, parameters: tuple, insert: bool) -> int | None:
+        if len(self._pending) >= MAX_PENDING:
+            self._disable_with(
+                f"Das Gesprächsprotokoll ist aus: PostgreSQL unter {self.dialect.place} war zu lange nicht erreichbar"
+                f" ({MAX_PENDING} Einträge warteten)."
+            )
+            return None
+        handle = next(self._handles) if insert else None
+        self._pending.append((sql, parameters, handle))
+        self._start_retry()
+        return handle
+
+    def _start_retry(self) -> None:
+        if self._retry is None:
+            atexit.register(self.flush)  # a session that ends while the server is away still gets a last try
+        if self._retry is None or not self._retry.is_alive():
+            self._retry = threading.Thread(target=self._retry_loop, name="faqbot-log-retry", daemon=True)
+            self._retry.start()
+
+    def _retry_loop(self) -> None:
+        for attempt in itertools.count():
+            self._wake.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            self._wake.clear()
+            with self._lock:
+                if self.disabled_reason is not None or not self._pending:
+                    return
+                try:
+                    self._drain()
+                except self.dialect.transient:
+                    continue
+                except self.dialect.errors as error:
+                    self._disable(error)
+                    return
+                if not self._pending:
+                    return
 
     # --- the log ------------------------------------------------------------------------
 
@@ -152,12 +262,33 @@ class ConversationLog:
     def enabled(self) -> bool:
         return self.disabled_reason is None
 
+    @property
+    def pending(self) -> int:
+        """Turns waiting in memory for the server to come back."""
+        return len(self._pending)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Try to write what waits, for up to ``timeout`` seconds; True if nothing waits any more."""
+        deadline = time.monotonic() + timeout
+        while self._pending and self.disabled_reason is None and time.monotonic() < deadline:
+            with self._lock:
+                try:
+                    self._drain()
+                except self.dialect.transient:
+                    pass
+                except self.dialect.errors as error:
+                    self._disable(error)
+            if self._pending:
+                time.sleep(0.2)
+        return not self._pending
+
     def record(self, question: str, status: str, *, article_id: str | None = None, score: float | None = None) -> int | None:
-        """Store one turn; ``question`` is redacted here, before anything is written. Returns the turn's id."""
+        """Store one turn; ``question`` is redacted here, before anything is written (or queued). Returns the turn's id."""
         safe = redact(question)
         return self._write(
-            "INSERT INTO turns (time, question, normalised, status, article_id, score) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO turns (time, question, normalised, status, article_id, score) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (datetime.now(UTC).isoformat(timespec="seconds"), safe, self.normalise(safe), status, article_id, score),
+            insert=True,
         )
 
     def record_pick(self, turn_id: int, article_id: str) -> None:
@@ -168,15 +299,21 @@ class ConversationLog:
 
     def turns(self, since: str | None = None) -> list[Turn]:
         def run() -> list[Turn]:
-            connection = self._connect()
-            try:
-                rows = connection.execute(
-                    "SELECT id, time, question, normalised, status, article_id, score, picked, feedback FROM turns"
-                    " WHERE time >= ? ORDER BY id",
-                    (since or "",),
-                ).fetchall()
-            finally:
-                connection.close()
+            with self._lock:
+                self._drain()
+                connection = self._connect()
+                try:
+                    rows = connection.execute(
+                        self.dialect.sql(
+                            "SELECT id, time, question, normalised, status, article_id, score, picked, feedback FROM turns"
+                            " WHERE time >= ? ORDER BY id"
+                        ),
+                        (since or "",),
+                    ).fetchall()
+                except BaseException:
+                    self._release(connection, broken=True)
+                    raise
+                self._release(connection)
             return [Turn(*row) for row in rows]
 
         return self._guard(run) or []  # type: ignore[return-value]

@@ -100,21 +100,16 @@ async def test_capacity_page_beyond_max_sessions():
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
-@pytest.mark.skipif(
+needs_browser = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
 )
-def test_real_browser_asks_and_gets_the_answer(tmp_path):
+
+
+def start_browser(profile: Path, headers: dict[str, str] | None = None):
+    """Debian's headless Chromium through Debian's chromedriver; ``headers`` go with every request (CDP)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.action_chains import ActionChains
 
-    port, db = free_port(), tmp_path / "browser.sqlite3"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "faqbot.bot.cli", "serve", "--port", str(port), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -127,26 +122,53 @@ def test_real_browser_asks_and_gets_the_answer(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1200,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    if headers:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": headers})
+    return driver
+
+
+def ask_in_browser(driver, url: str, question: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.get(url)
+    time.sleep(4)  # the app process starts and draws its first screen
+    # click into the question field (just above the footer): the browser then sends keys to the app
+    height = driver.execute_script("return window.innerHeight")
+    ActionChains(driver).move_by_offset(600, height - 48).click().perform()
+    ActionChains(driver).send_keys(question + "\n").perform()
+
+
+def wait_for_turns(db, count: int, limit: float = 30) -> list:
+    deadline = time.monotonic() + limit
+    turns = []
+    while time.monotonic() < deadline:
+        turns = ConversationLog(db).turns() if isinstance(db, str) or db.exists() else []
+        if len(turns) >= count:
+            break
+        time.sleep(0.5)
+    return turns
+
+
+@needs_browser
+def test_real_browser_asks_and_gets_the_answer(tmp_path):
+    port, db = free_port(), tmp_path / "browser.sqlite3"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "faqbot.bot.cli", "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
     driver = None
     try:
         wait_for_port(port)
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-        driver.get(f"http://127.0.0.1:{port}/")
-        time.sleep(4)  # the app process starts and draws its first screen
-        # click into the question field (just above the footer): the browser then sends keys to the app
-        height = driver.execute_script("return window.innerHeight")
-        ActionChains(driver).move_by_offset(600, height - 48).click().perform()
-        ActionChains(driver).send_keys("Mein Postfach ist voll\n").perform()
-        deadline = time.monotonic() + 30
-        turns = []
-        while time.monotonic() < deadline:
-            turns = ConversationLog(db).turns() if db.exists() else []
-            if turns:
-                break
-            time.sleep(0.5)
+        driver = start_browser(tmp_path / "profile")
+        ask_in_browser(driver, f"http://127.0.0.1:{port}/", "Mein Postfach ist voll")
+        turns = wait_for_turns(db, 1)
         time.sleep(2)
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "browser-chat.png"))

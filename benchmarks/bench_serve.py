@@ -65,7 +65,7 @@ async def session(url: str, results: list[float], answered: list[float], hold: a
                 continue
             if asked is None:
                 results.append(time.monotonic() - started)
-                await asyncio.sleep(1.0)  # let the app finish drawing before typing
+                await asyncio.sleep(2.0)  # let the app finish drawing before typing (keys sent earlier may be lost)
                 asked = time.monotonic()
                 await ws.send_json(["stdin", "Mein Postfach ist voll\r"])
                 continue
@@ -89,6 +89,9 @@ async def run(count: int, url: str, server_pids: list[int]) -> dict:
     apps = [pid for server_pid in server_pids for pid in descendants(server_pid)]
     memory = sum(rss_mib(pid) for pid in apps)
     hold.set()
+    for task in tasks:  # a session that got no answer within the deadline would wait forever
+        if not task.done():
+            task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {
         "sessions": count,
@@ -96,6 +99,7 @@ async def run(count: int, url: str, server_pids: list[int]) -> dict:
         "first_screen_p50": statistics.median(first_screens) if first_screens else float("nan"),
         "first_screen_max": max(first_screens) if first_screens else float("nan"),
         "answer_p50": statistics.median(answers) if answers else float("nan"),
+        "answered": len(answers),
         "memory_per_session": memory / count,
         "server_rss": sum(rss_mib(pid) for pid in server_pids),
         "processes": len(apps),
@@ -115,9 +119,9 @@ def main(counts: list[int], behind_nginx: bool) -> None:
     faqbot = str(Path(sys.executable).with_name("faqbot"))
     print(f"instances: {'2 behind nginx' if behind_nginx else '1'}; cores: {os.cpu_count()}")
     print(
-        "| sessions at once | sessions started | first screen p50 | first screen max | answer p50 | memory per session (RSS) | server RSS |"
+        "| sessions at once | sessions started | answered | first screen p50 | first screen max | answer p50 | memory per session (RSS) | server RSS |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for count in counts:
         ports = [free_port() for _ in range(2 if behind_nginx else 1)]
         env = {**os.environ, "FAQBOT_DB": os.devnull}
@@ -152,7 +156,7 @@ def main(counts: list[int], behind_nginx: bool) -> None:
                 server.terminate()
                 server.wait(timeout=60)
         print(
-            f"| {result['sessions']} | {result['started']} | {result['first_screen_p50']:.2f} s | {result['first_screen_max']:.2f} s |"
+            f"| {result['sessions']} | {result['started']} | {result['answered']} | {result['first_screen_p50']:.2f} s | {result['first_screen_max']:.2f} s |"
             f" {result['answer_p50']:.2f} s | {result['memory_per_session']:.0f} MiB ({result['processes']} processes) | {result['server_rss']:.0f} MiB |",
             flush=True,
         )

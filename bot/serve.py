@@ -224,6 +224,8 @@ class ChatServer(Server):
         try:
             await websocket.prepare(request)
             await session.start(*clamp_size(request.query.get("width"), request.query.get("height")))
+            # an app that ended on its own (crash, quit) closes the page's connection, so the browser shows it
+            session._task.add_done_callback(lambda _: asyncio.ensure_future(websocket.close()))
             watchdog = asyncio.create_task(self._watch_idle(websocket, session))
             try:
                 await self._process_messages(websocket, session)

@@ -153,10 +153,30 @@ def test_locked_database_does_not_hang_forever(tmp_path, monkeypatch):
         holder.close()
 
 
+def test_busy_file_mid_session_queues_turns_and_writes_them_later(tmp_path, monkeypatch):
+    monkeypatch.setattr("faqbot.bot.log.store.BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    first = log.record("vorher", "none")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a backup, or another writer stuck on a loaded machine
+    try:
+        second = log.record("während", "answer", article_id="postfach-voll")
+        log.record_feedback(second, True)
+        log.record_feedback(first, False)
+        assert log.enabled and log.pending == 3
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert log.flush(timeout=60)
+    assert [(t.question, t.feedback) for t in log.turns()] == [("vorher", 0), ("während", 1)]
+
+
 def _write_turns(path: str, worker: int, count: int) -> None:
     log = ConversationLog(path)
     for number in range(count):
         assert log.record(f"Frage {worker}-{number}", "none") is not None
+    assert log.flush(timeout=120) and log.enabled  # what waited for a busy file is written too
 
 
 def test_eight_processes_writing_at_once_lose_nothing(log_place):

@@ -5,6 +5,7 @@ redaction, a restart mid-session loses no turn, a wrong password is a German mes
 from __future__ import annotations
 
 import json
+import time
 
 import psycopg
 from pg_cluster import postgres_cluster_fixture, postgres_url_fixture  # noqa: F401  (fixtures)
@@ -47,6 +48,7 @@ def test_server_restart_mid_session_loses_no_turn(postgres_cluster, postgres_url
         log.record_feedback(during[0], True)
         log.record_feedback(before, False)
         assert log.enabled and log.pending == 5  # kept in memory, the chat goes on
+        assert log.turns() == [] and log.enabled and log.pending == 5  # reading meanwhile drops nothing
         assert all(handle is not None for handle in during)
     finally:
         postgres_cluster.start()
@@ -66,7 +68,7 @@ def test_queue_is_bounded_then_the_log_switches_off(postgres_cluster, postgres_u
     finally:
         postgres_cluster.start()
     assert handles[:3] != [None] * 3 and handles[3:] == [None, None]
-    assert not log.enabled and len(reasons) == 1 and "zu lange nicht erreichbar" in reasons[0]
+    assert not log.enabled and len(reasons) == 1 and "nicht erreichbar (3 Einträge warteten)" in reasons[0]
 
 
 def test_wrong_password_is_a_german_message_and_the_chat_goes_on(postgres_cluster, postgres_url):
@@ -109,3 +111,24 @@ def test_password_never_appears_in_the_place_shown():
 
     assert without_password("postgresql://u:geheim@h:5/db") == "postgresql://u@h:5/db"
     assert without_password("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_an_idle_session_holds_no_server_connection(postgres_url, monkeypatch):
+    monkeypatch.setattr(store, "IDLE_CONNECTION_SECONDS", 0.5)
+    database = postgres_url.rsplit("/", 1)[1]
+
+    def connections() -> int:
+        with psycopg.connect(postgres_url) as connection:
+            return connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = 'faqbot'", (database,)
+            ).fetchone()[0]
+
+    log = ConversationLog(postgres_url)
+    log.record("frage", "none")
+    assert connections() == 1  # kept for the next turn
+    deadline = time.monotonic() + 30
+    while connections() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert connections() == 0
+    log.record("noch eine", "none")  # and the next write opens one again
+    assert len(log.turns()) == 2

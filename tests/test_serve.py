@@ -316,8 +316,9 @@ def test_idle_session_gets_a_notice_then_is_closed(tmp_path):
     with running_server("--idle-timeout", "0,1", "--no-log") as (server, port):  # 6 seconds
         sock, status = websocket_handshake(port)
         assert status == 101
-        received = read_until(sock, "wegen Inaktivität beendet. Laden".encode())
-        assert "in 3 Sekunden wegen Inaktivität".encode() in received
-        assert "wegen Inaktivität beendet. Laden Sie die Seite neu".encode() in received
+        received = read_until(sock, b"Laden Sie die Seite neu")
+        notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()
+        assert notice in received and closed in received
+        assert received.index(notice) < received.index(closed)  # warned first
         assert wait_until(lambda: not app_processes(server.pid))
         sock.close()

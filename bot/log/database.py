@@ -44,7 +44,13 @@ class SQLiteDialect:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self.errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
-        self.transient: tuple[type[BaseException], ...] = ()  # a file that fails now will fail again
+
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        # Busy or locked beyond the busy timeout: many writers on a loaded machine, or a backup holding
+        # the file. It clears by itself; anything else (read-only, damaged) will fail again.
+        code = getattr(error, "sqlite_errorcode", None)
+        return isinstance(error, sqlite3.OperationalError) and code is not None and code & 0xFF in (5, 6)
 
     @property
     def place(self) -> str:
@@ -87,8 +93,10 @@ class PostgresDialect:
         self.psycopg = psycopg
         self.url = url
         self.errors = (psycopg.Error, OSError)
+
+    def is_transient(self, error: BaseException) -> bool:
         # The server went away (restart, network): keep the turns and try again later.
-        self.transient = (psycopg.OperationalError, psycopg.InterfaceError)
+        return isinstance(error, (self.psycopg.OperationalError, self.psycopg.InterfaceError))
 
     @property
     def place(self) -> str:
@@ -122,7 +130,7 @@ class PostgresDialect:
             detail = "die Anmeldung wurde abgelehnt – prüfen Sie Benutzer und Passwort in der Adresse"
         elif state == "3D000":
             detail = "diese Datenbank gibt es auf dem Server nicht"
-        elif isinstance(error, self.transient):
+        elif self.is_transient(error):
             detail = f"der Server ist nicht erreichbar ({text})"
         else:
             detail = text

@@ -29,6 +29,7 @@ DB_ENV_VAR = "FAQBOT_DB"
 BUSY_TIMEOUT_MS = 5000
 MAX_PENDING = 1000  # turns kept in memory while the server is away; beyond that the log switches off
 RETRY_SECONDS = (0.5, 1, 2, 5)  # then every 5 s
+IDLE_CONNECTION_SECONDS = 60  # a PostgreSQL connection unused this long is closed (the next write opens one)
 
 # Forward migrations: entry N brings a database from user_version N to N+1.
 MIGRATIONS: tuple[str, ...] = (
@@ -62,6 +63,10 @@ def default_db_path() -> Path | str:
     return Path(user_data_dir("faqbot", appauthor=False)) / "gespraeche.sqlite3"
 
 
+class LogAway(Exception):
+    """The database is there but not now (server restarting, file busy): queue and retry."""
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     id: int
@@ -89,6 +94,7 @@ class ConversationLog:
         self.disabled_reason: str | None = None
         self._lock = threading.RLock()
         self._connection = None
+        self._idle_timer: threading.Timer | None = None
         self._pending: deque[tuple[str, tuple, int | None]] = deque()  # (sql, parameters, local handle of an insert)
         self._ids: dict[int, int] = {}  # local handle of a queued insert → its id once written
         self._handles = itertools.count(-1, -1)  # queued inserts get negative handles; real ids are positive
@@ -111,6 +117,17 @@ class ConversationLog:
             self._connection = self.dialect.connect()
         return self._connection
 
+    def _connect_for_turn(self):
+        try:
+            return self._connect()
+        except BaseException as error:
+            self._raise_away_if_transient(error)
+            raise
+
+    def _raise_away_if_transient(self, error: BaseException) -> None:
+        if isinstance(error, self.dialect.errors) and self.dialect.is_transient(error):
+            raise LogAway(error) from error
+
     def _release(self, connection, *, broken: bool = False) -> None:
         if broken or not self.dialect.keep_open:
             try:
@@ -118,6 +135,19 @@ class ConversationLog:
             except Exception:  # closing a broken connection may fail too; it is gone either way
                 pass
             self._connection = None
+            return
+        # Kept open for the next turn, but not by a chat nobody types in: 1,000 idle sessions
+        # must not hold 1,000 server connections.
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = threading.Timer(IDLE_CONNECTION_SECONDS, self._close_idle)
+        self._idle_timer.daemon = True
+        self._idle_timer.start()
+
+    def _close_idle(self) -> None:
+        with self._lock:
+            if self._connection is not None and not self._pending:
+                self._release(self._connection, broken=True)
 
     def _guard(self, action: Callable[[], object]) -> object | None:
         """Run a database action; on any database or file error, switch logging off (once)."""
@@ -125,6 +155,9 @@ class ConversationLog:
             return None
         try:
             return action()
+        except LogAway as away:
+            self._disable(away.__cause__ or away)
+            return None
         except self.dialect.errors as error:
             self._disable(error)
             return None
@@ -170,12 +203,13 @@ class ConversationLog:
 
     def _execute(self, sql: str, parameters: tuple) -> int | None:
         """One statement in its own short transaction; an insert returns the new id."""
-        connection = self._connect()
+        connection = self._connect_for_turn()
         try:
             cursor = connection.execute(self.dialect.sql(sql), parameters)
             new_id = self.dialect.inserted_id(cursor) if sql.startswith("INSERT") else None
-        except BaseException:
+        except BaseException as error:
             self._release(connection, broken=True)
+            self._raise_away_if_transient(error)
             raise
         self._release(connection)
         return new_id
@@ -213,8 +247,8 @@ class ConversationLog:
                         if parameters is None:
                             return None
                     return self._execute(sql, parameters)
-            except self.dialect.transient:
-                pass  # the log started, so the server was there: it is restarting or the network hiccups
+            except LogAway:
+                pass  # the server restarts, the network hiccups, or the SQLite file is busy: queue it
             except self.dialect.errors as error:
                 self._disable(error)
                 return None
@@ -223,7 +257,7 @@ class ConversationLog:
     def _queue(self, sql: str, parameters: tuple, insert: bool) -> int | None:
         if len(self._pending) >= MAX_PENDING:
             self._disable_with(
-                f"Das Gesprächsprotokoll ist aus: PostgreSQL unter {self.dialect.place} war zu lange nicht erreichbar"
+                f"Das Gesprächsprotokoll ist aus: {self.dialect.place} war zu lange gesperrt oder nicht erreichbar"
                 f" ({MAX_PENDING} Einträge warteten)."
             )
             return None
@@ -243,18 +277,20 @@ class ConversationLog:
         for attempt in itertools.count():
             self._wake.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
             self._wake.clear()
-            with self._lock:
-                if self.disabled_reason is not None or not self._pending:
-                    return
-                try:
-                    self._drain()
-                except self.dialect.transient:
-                    continue
-                except self.dialect.errors as error:
-                    self._disable(error)
-                    return
-                if not self._pending:
-                    return
+            if self.disabled_reason is not None or not self._pending:
+                return
+            self._try_drain()
+            if not self._pending:
+                return
+
+    def _try_drain(self) -> None:
+        with self._lock:
+            try:
+                self._drain()
+            except LogAway:
+                pass  # still away: the turns stay queued
+            except self.dialect.errors as error:
+                self._disable(error)
 
     # --- the log ------------------------------------------------------------------------
 
@@ -264,20 +300,14 @@ class ConversationLog:
 
     @property
     def pending(self) -> int:
-        """Turns waiting in memory for the server to come back."""
+        """Turns waiting in memory for the database to come back."""
         return len(self._pending)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Try to write what waits, for up to ``timeout`` seconds; True if nothing waits any more."""
         deadline = time.monotonic() + timeout
         while self._pending and self.disabled_reason is None and time.monotonic() < deadline:
-            with self._lock:
-                try:
-                    self._drain()
-                except self.dialect.transient:
-                    pass
-                except self.dialect.errors as error:
-                    self._disable(error)
+            self._try_drain()
             if self._pending:
                 time.sleep(0.2)
         return not self._pending
@@ -298,22 +328,30 @@ class ConversationLog:
         self._write("UPDATE turns SET feedback = ? WHERE id = ?", (int(helpful), turn_id))
 
     def turns(self, since: str | None = None) -> list[Turn]:
+        """All turns (since a day), after writing what waits; [] while the server is away (nothing is dropped)."""
+
         def run() -> list[Turn]:
             with self._lock:
-                self._drain()
-                connection = self._connect()
                 try:
-                    rows = connection.execute(
-                        self.dialect.sql(
-                            "SELECT id, time, question, normalised, status, article_id, score, picked, feedback FROM turns"
-                            " WHERE time >= ? ORDER BY id"
-                        ),
+                    self._drain()
+                    rows = self._query(
+                        "SELECT id, time, question, normalised, status, article_id, score, picked, feedback FROM turns"
+                        " WHERE time >= ? ORDER BY id",
                         (since or "",),
-                    ).fetchall()
-                except BaseException:
-                    self._release(connection, broken=True)
-                    raise
-                self._release(connection)
+                    )
+                except LogAway:
+                    return []  # a restart: the queued turns stay queued, the log stays on
             return [Turn(*row) for row in rows]
 
         return self._guard(run) or []  # type: ignore[return-value]
+
+    def _query(self, sql: str, parameters: tuple) -> list[tuple]:
+        connection = self._connect_for_turn()
+        try:
+            rows = connection.execute(self.dialect.sql(sql), parameters).fetchall()
+        except BaseException as error:
+            self._release(connection, broken=True)
+            self._raise_away_if_transient(error)
+            raise
+        self._release(connection)
+        return rows

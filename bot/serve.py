@@ -287,8 +287,12 @@ class ChatServer(Server):
                     warned = True
                 await asyncio.sleep(self.idle_timeout - idle)
             else:
-                if warned:  # the visitor came back: let the app draw over the notice
-                    await session.set_terminal_size(*session.size)
+                if warned:  # the visitor came back: make the app draw over the notice
+                    # Textual ignores a resize to its current size, so step one row smaller and back.
+                    width, height = session.size
+                    await session.set_terminal_size(width, max(1, height - 1))
+                    await asyncio.sleep(0.1)
+                    await session.set_terminal_size(width, height)
                     warned = False
                 await asyncio.sleep(self.idle_timeout - notice - idle)
 

@@ -322,3 +322,16 @@ def test_idle_session_gets_a_notice_then_is_closed(tmp_path):
         assert received.index(notice) < received.index(closed)  # warned first
         assert wait_until(lambda: not app_processes(server.pid))
         sock.close()
+
+
+def test_a_key_after_the_idle_notice_keeps_the_chat(tmp_path):
+    with running_server("--idle-timeout", "0,1", "--no-log") as (server, port):  # 6 seconds, notice after 3
+        sock, status = websocket_handshake(port)
+        assert status == 101
+        notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()
+        assert notice in read_until(sock, notice)
+        send_text(sock, json.dumps(["stdin", "a"]))
+        again = read_until(sock, notice)  # a new idle period, so a new notice: not the end
+        assert notice in again and closed not in again
+        assert closed in read_until(sock, closed)
+        sock.close()

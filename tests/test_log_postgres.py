@@ -132,3 +132,18 @@ def test_an_idle_session_holds_no_server_connection(postgres_url, monkeypatch):
     assert connections() == 0
     log.record("noch eine", "none")  # and the next write opens one again
     assert len(log.turns()) == 2
+
+
+async def test_chat_with_a_wrong_password_answers_and_says_the_log_is_off(postgres_url, make_app):
+    from faqbot.bot.tui.widgets.chat_messages import BotMessage
+
+    app = make_app(db=postgres_url.replace(":Test-Passwort-1@", ":falsch@"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#question")
+        await pilot.press(*"Mein Postfach ist voll", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query(BotMessage).last().reply.kind == "answer"  # the chat goes on
+        notices = [str(notice.message) for notice in app._notifications]
+        assert any("Anmeldung wurde abgelehnt" in notice and "nicht gespeichert" in notice for notice in notices)
+        assert not any("falsch" in notice for notice in notices)

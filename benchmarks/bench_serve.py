@@ -2,10 +2,13 @@
 session and the time to the first screen.
 
     pip install -e '.[test]'
-    python benchmarks/bench_serve.py 1 5 10 20
+    python benchmarks/bench_serve.py 1 10 20 40
+    python benchmarks/bench_serve.py --nginx 1 10 20 40   # two instances behind Debian's nginx
 
 Each session is a real app process started by textual-serve; memory is the
-resident set size of those processes, read from /proc.
+resident set size of those processes, read from /proc. With --nginx, every
+session claims its own visitor address (X-Forwarded-For, trusted by nginx as
+from a load balancer), so nginx's stickiness by address spreads them over both.
 """
 
 from __future__ import annotations
@@ -50,10 +53,11 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def session(url: str, results: list[float], answered: list[float], hold: asyncio.Event) -> None:
+async def session(url: str, results: list[float], answered: list[float], hold: asyncio.Event, address: str) -> None:
     """One browser tab: connect, wait for the first screen, ask, wait for the answer's feedback question."""
     started = time.monotonic()
-    async with aiohttp.ClientSession() as client, client.ws_connect(f"{url}/ws?width=100&height=30") as ws:
+    headers = {"X-Forwarded-For": address}
+    async with aiohttp.ClientSession() as client, client.ws_connect(f"{url}/ws?width=100&height=30", headers=headers) as ws:
         asked = None
         output = b""
         async for message in ws:
@@ -61,7 +65,7 @@ async def session(url: str, results: list[float], answered: list[float], hold: a
                 continue
             if asked is None:
                 results.append(time.monotonic() - started)
-                await asyncio.sleep(1.0)  # let the app finish drawing before typing
+                await asyncio.sleep(2.0)  # let the app finish drawing before typing (keys sent earlier may be lost)
                 asked = time.monotonic()
                 await ws.send_json(["stdin", "Mein Postfach ist voll\r"])
                 continue
@@ -73,18 +77,21 @@ async def session(url: str, results: list[float], answered: list[float], hold: a
                 return
 
 
-async def run(count: int, url: str, server_pid: int) -> dict:
+async def run(count: int, url: str, server_pids: list[int]) -> dict:
     first_screens: list[float] = []
     answers: list[float] = []
     hold = asyncio.Event()
-    tasks = [asyncio.create_task(session(url, first_screens, answers, hold)) for _ in range(count)]
+    tasks = [asyncio.create_task(session(url, first_screens, answers, hold, f"10.{n // 250}.{n % 250}.1")) for n in range(count)]
     deadline = time.monotonic() + 120
     while len(answers) < count and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)
-    apps = [pid for pid in descendants(server_pid)]
+    apps = [pid for server_pid in server_pids for pid in descendants(server_pid)]
     memory = sum(rss_mib(pid) for pid in apps)
     hold.set()
+    for task in tasks:  # a session that got no answer within the deadline would wait forever
+        if not task.done():
+            task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {
         "sessions": count,
@@ -92,43 +99,70 @@ async def run(count: int, url: str, server_pid: int) -> dict:
         "first_screen_p50": statistics.median(first_screens) if first_screens else float("nan"),
         "first_screen_max": max(first_screens) if first_screens else float("nan"),
         "answer_p50": statistics.median(answers) if answers else float("nan"),
+        "answered": len(answers),
         "memory_per_session": memory / count,
-        "server_rss": rss_mib(server_pid),
+        "server_rss": sum(rss_mib(pid) for pid in server_pids),
         "processes": len(apps),
     }
 
 
-def main(counts: list[int]) -> None:
-    faqbot = str(Path(sys.executable).with_name("faqbot"))
-    print(
-        "| sessions at once | sessions started | first screen p50 | first screen max | answer p50 | memory per session (RSS) | server RSS |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for count in counts:
-        port = free_port()
-        env = {**os.environ, "FAQBOT_DB": os.devnull}
-        server = subprocess.Popen(
-            [faqbot, "serve", "--port", str(port), "--no-log", "--max-sessions", str(count + 5)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+def wait_for(port: int) -> None:
+    for _ in range(200):
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            result = asyncio.run(run(count, f"http://127.0.0.1:{port}", server.pid))
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def main(counts: list[int], behind_nginx: bool) -> None:
+    faqbot = str(Path(sys.executable).with_name("faqbot"))
+    print(f"instances: {'2 behind nginx' if behind_nginx else '1'}; cores: {os.cpu_count()}")
+    print(
+        "| sessions at once | sessions started | answered | first screen p50 | first screen max | answer p50 | memory per session (RSS) | server RSS |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for count in counts:
+        ports = [free_port() for _ in range(2 if behind_nginx else 1)]
+        env = {**os.environ, "FAQBOT_DB": os.devnull}
+        limits = ["--max-sessions", str(count + 5), "--max-sessions-per-address", str(count + 5)]
+        servers = [
+            subprocess.Popen(
+                [faqbot, "serve", "--port", str(port), "--no-log", *limits, "--trusted-proxy", "127.0.0.1"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+            for port in ports
+        ]
+        nginx = None
+        try:
+            for port in ports:
+                wait_for(port)
+            url_port = ports[0]
+            if behind_nginx:
+                sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+                from nginx_proxy import Nginx
+
+                url_port = free_port()
+                nginx = Nginx(url_port, ports, extra="    set_real_ip_from 127.0.0.1;\n    real_ip_header X-Forwarded-For;")
+                nginx.start()
+                wait_for(url_port)
+            result = asyncio.run(run(count, f"http://127.0.0.1:{url_port}", [server.pid for server in servers]))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if nginx is not None:
+                nginx.stop()
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=60)
         print(
-            f"| {result['sessions']} | {result['started']} | {result['first_screen_p50']:.2f} s | {result['first_screen_max']:.2f} s |"
-            f" {result['answer_p50']:.2f} s | {result['memory_per_session']:.0f} MiB ({result['processes']} processes) | {result['server_rss']:.0f} MiB |"
+            f"| {result['sessions']} | {result['started']} | {result['answered']} | {result['first_screen_p50']:.2f} s | {result['first_screen_max']:.2f} s |"
+            f" {result['answer_p50']:.2f} s | {result['memory_per_session']:.0f} MiB ({result['processes']} processes) | {result['server_rss']:.0f} MiB |",
+            flush=True,
         )
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [1, 5, 10, 20])
+    arguments = sys.argv[1:]
+    nginx_mode = "--nginx" in arguments
+    main([int(arg) for arg in arguments if arg != "--nginx"] or [1, 10, 20, 40], nginx_mode)

@@ -13,8 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pg_cluster import postgres_cluster_fixture  # noqa: F401  (a fixture)
 
 from faqbot.bot.log.store import SCHEMA_VERSION, ConversationLog
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log_place(request, tmp_path) -> str:
+    """The same test against an SQLite file and against a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "log.sqlite3")
+    return request.getfixturevalue("postgres_cluster").new_database()
 
 
 def test_turns_feedback_and_picks(tmp_path):
@@ -144,15 +153,35 @@ def test_locked_database_does_not_hang_forever(tmp_path, monkeypatch):
         holder.close()
 
 
+def test_busy_file_mid_session_queues_turns_and_writes_them_later(tmp_path, monkeypatch):
+    monkeypatch.setattr("faqbot.bot.log.store.BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    first = log.record("vorher", "none")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a backup, or another writer stuck on a loaded machine
+    try:
+        second = log.record("während", "answer", article_id="postfach-voll")
+        log.record_feedback(second, True)
+        log.record_feedback(first, False)
+        assert log.enabled and log.pending == 3
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert log.flush(timeout=60)
+    assert [(t.question, t.feedback) for t in log.turns()] == [("vorher", 0), ("während", 1)]
+
+
 def _write_turns(path: str, worker: int, count: int) -> None:
     log = ConversationLog(path)
     for number in range(count):
         assert log.record(f"Frage {worker}-{number}", "none") is not None
+    assert log.flush(timeout=120) and log.enabled  # what waited for a busy file is written too
 
 
-def test_eight_processes_writing_at_once_lose_nothing(tmp_path):
-    path = str(tmp_path / "log.sqlite3")
-    ConversationLog(path)
+def test_eight_processes_writing_at_once_lose_nothing(log_place):
+    path = log_place
+    assert ConversationLog(path).enabled
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_write_turns, args=(path, worker, 1000)) for worker in range(8)]
     for process in workers:
@@ -165,8 +194,8 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path):
     assert len({t.question for t in turns}) == 8000
 
 
-def test_killed_writer_leaves_a_readable_database(tmp_path):
-    path = tmp_path / "log.sqlite3"
+def test_killed_writer_leaves_a_readable_database(log_place):
+    path = log_place
     code = (
         "import sys; from faqbot.bot.log.store import ConversationLog\n"
         "log = ConversationLog(sys.argv[1])\n"
@@ -180,8 +209,9 @@ def test_killed_writer_leaves_a_readable_database(tmp_path):
     time.sleep(0.5)
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)
-    with sqlite3.connect(path) as check:
-        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if not path.startswith("postgresql://"):
+        with sqlite3.connect(path) as check:
+            assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     log = ConversationLog(path)
     assert log.enabled
     count = len(log.turns())

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import wait_until
-from conftest import click_visible
+from conftest import click_visible, wait_until
 from faqbot.bot.cli.main import main
 from faqbot.bot.log.report import build_report, export_tsv, group_questions
 from faqbot.bot.log.store import ConversationLog, Turn

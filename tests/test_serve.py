@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,15 +74,22 @@ async def test_served_chat_restricts_the_ports_helper(make_app):
         assert not any("Bericht" in prompt for prompt in prompts)  # agent features are not offered
 
 
+class OtherVisitor:
+    address = "192.0.2.1"
+
+    async def end(self) -> None:
+        pass
+
+
 async def test_capacity_page_beyond_max_sessions():
     from aiohttp.test_utils import TestClient, TestServer
 
-    server = ChatServer("true", host="127.0.0.1", port=0, public_url="http://127.0.0.1", max_sessions=1)
+    server = ChatServer(["true"], host="127.0.0.1", port=0, public_url="http://127.0.0.1", max_sessions=1)
     web_app = await server._make_app()
     async with TestClient(TestServer(web_app)) as client:
         response = await client.get("/")
         assert response.status == 200
-        server.active_sessions = 1  # one chat is running
+        server.sessions.add(OtherVisitor())  # one chat is running
         response = await client.get("/")
         assert response.status == 503
         assert await response.text() == BUSY_PAGE
@@ -89,21 +100,16 @@ async def test_capacity_page_beyond_max_sessions():
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
-@pytest.mark.skipif(
+needs_browser = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
 )
-def test_real_browser_asks_and_gets_the_answer(tmp_path):
+
+
+def start_browser(profile: Path, headers: dict[str, str] | None = None):
+    """Debian's headless Chromium through Debian's chromedriver; ``headers`` go with every request (CDP)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.action_chains import ActionChains
 
-    port, db = free_port(), tmp_path / "browser.sqlite3"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "faqbot.bot.cli", "serve", "--port", str(port), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -116,26 +122,53 @@ def test_real_browser_asks_and_gets_the_answer(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1200,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    if headers:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": headers})
+    return driver
+
+
+def ask_in_browser(driver, url: str, question: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.get(url)
+    time.sleep(4)  # the app process starts and draws its first screen
+    # click into the question field (just above the footer): the browser then sends keys to the app
+    height = driver.execute_script("return window.innerHeight")
+    ActionChains(driver).move_by_offset(600, height - 48).click().perform()
+    ActionChains(driver).send_keys(question + "\n").perform()
+
+
+def wait_for_turns(db, count: int, limit: float = 30) -> list:
+    deadline = time.monotonic() + limit
+    turns = []
+    while time.monotonic() < deadline:
+        turns = ConversationLog(db).turns() if isinstance(db, str) or db.exists() else []
+        if len(turns) >= count:
+            break
+        time.sleep(0.5)
+    return turns
+
+
+@needs_browser
+def test_real_browser_asks_and_gets_the_answer(tmp_path):
+    port, db = free_port(), tmp_path / "browser.sqlite3"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "faqbot.bot.cli", "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
     driver = None
     try:
         wait_for_port(port)
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-        driver.get(f"http://127.0.0.1:{port}/")
-        time.sleep(4)  # the app process starts and draws its first screen
-        # click into the question field (just above the footer): the browser then sends keys to the app
-        height = driver.execute_script("return window.innerHeight")
-        ActionChains(driver).move_by_offset(600, height - 48).click().perform()
-        ActionChains(driver).send_keys("Mein Postfach ist voll\n").perform()
-        deadline = time.monotonic() + 30
-        turns = []
-        while time.monotonic() < deadline:
-            turns = ConversationLog(db).turns() if db.exists() else []
-            if turns:
-                break
-            time.sleep(0.5)
+        driver = start_browser(tmp_path / "profile")
+        ask_in_browser(driver, f"http://127.0.0.1:{port}/", "Mein Postfach ist voll")
+        turns = wait_for_turns(db, 1)
         time.sleep(2)
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "browser-chat.png"))
@@ -145,3 +178,160 @@ def test_real_browser_asks_and_gets_the_answer(tmp_path):
             driver.quit()
         server.terminate()
         server.wait(timeout=30)
+
+
+# --- the served mode's limits, against a real `faqbot serve` ---------------------------------------------------------
+
+FAQBOT = Path(sys.executable).with_name("faqbot")  # the installed entry point: its folder, not the cwd, is on sys.path
+
+
+def app_processes(server_pid: int) -> list[int]:
+    """The server's child processes (one per chat session), read from /proc."""
+    children = []
+    for task in Path(f"/proc/{server_pid}/task").glob("*"):
+        try:
+            children += map(int, (task / "children").read_text().split())
+        except OSError:
+            pass
+    return children
+
+
+@contextmanager
+def running_server(*arguments: str, cwd: Path | None = None, env: dict | None = None):
+    port = free_port()
+    server = subprocess.Popen(
+        [str(FAQBOT), "serve", "--port", str(port), *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=cwd,
+        env=env or os.environ.copy(),
+    )
+    try:
+        wait_for_port(port)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def websocket_handshake(port: int, width: int = 100, height: int = 30, headers: str = "") -> tuple[socket.socket, int]:
+    """A hand-made websocket client: the test needs to reset its TCP connection at will."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET /ws?width={width}&height={height} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n"
+        ).encode()
+    )
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        response += chunk
+    return sock, int(response.split(b" ", 2)[1]) if response else 0
+
+
+def send_text(sock: socket.socket, text: str) -> None:
+    payload, mask = text.encode(), os.urandom(4)
+    header = bytes([0x81]) + (
+        bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0xFE]) + struct.pack(">H", len(payload))
+    )
+    sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+
+def read_until(sock: socket.socket, wanted: bytes, limit: float = 60) -> bytes:
+    """Everything the server sends until ``wanted`` appears (raw frames; the text is not split across frames)."""
+    received = b""
+    deadline = time.monotonic() + limit
+    while wanted not in received and time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def reset(sock: socket.socket) -> None:
+    """Close with a TCP reset (linger 0), as a visitor's vanished network would."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def wait_until(condition, limit: float = 60) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_sessions_do_not_import_from_the_servers_working_folder(tmp_path):
+    folder = tmp_path / "start-here"
+    (folder / "kb").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    for module in (folder / "yaml.py", folder / "kb" / "__init__.py"):
+        module.write_text(f"open({str(marker)!r}, 'a').write({module.name!r} + '\\n')\n", encoding="utf-8")
+    with running_server("--no-log", cwd=folder) as (server, port):
+        sock, status = websocket_handshake(port)
+        assert status == 101
+        first_screen = read_until(sock, b"E-Mail")  # the chat is up: its imports (PyYAML among them) are done
+        sock.close()
+    assert not marker.exists(), marker.read_text()
+    assert b"E-Mail" in first_screen
+
+
+def test_session_cap_counts_processes_even_when_hostile_clients_reset(tmp_path):
+    with running_server("--max-sessions", "2", "--no-log") as (server, port):
+        most = 0
+        for number in range(20):
+            sock, status = websocket_handshake(port, width=3000, height=3000)
+            if status == 101:
+                send_text(sock, json.dumps(["resize", {"width": 3000, "height": 3000}]))
+                if number % 2:
+                    read_until(sock, b"\x1b", limit=10)  # sometimes after the first output, sometimes at once
+            reset(sock)
+            most = max(most, len(app_processes(server.pid)))
+        assert most <= 2
+        assert wait_until(lambda: not app_processes(server.pid))  # every reset session's process is gone
+        sock, status = websocket_handshake(port)  # and the slots are free again
+        assert status == 101
+        sock.close()
+
+
+def test_one_address_cannot_take_every_slot(tmp_path):
+    with running_server("--max-sessions", "5", "--max-sessions-per-address", "2", "--no-log") as (server, port):
+        held = [websocket_handshake(port) for _ in range(3)]
+        assert [status for _, status in held] == [101, 101, 429]
+        for sock, _ in held:
+            sock.close()
+
+
+def test_idle_session_gets_a_notice_then_is_closed(tmp_path):
+    with running_server("--idle-timeout", "0,1", "--no-log") as (server, port):  # 6 seconds
+        sock, status = websocket_handshake(port)
+        assert status == 101
+        received = read_until(sock, b"Laden Sie die Seite neu")
+        notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()
+        assert notice in received and closed in received
+        assert received.index(notice) < received.index(closed)  # warned first
+        assert wait_until(lambda: not app_processes(server.pid))
+        sock.close()
+
+
+def test_a_key_after_the_idle_notice_keeps_the_chat(tmp_path):
+    with running_server("--idle-timeout", "0,1", "--no-log") as (server, port):  # 6 seconds, notice after 3
+        sock, status = websocket_handshake(port)
+        assert status == 101
+        notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()
+        assert notice in read_until(sock, notice)
+        send_text(sock, json.dumps(["stdin", "a"]))
+        again = read_until(sock, notice)  # a new idle period, so a new notice: not the end
+        assert notice in again and closed not in again
+        assert closed in read_until(sock, closed)
+        sock.close()

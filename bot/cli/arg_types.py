@@ -34,6 +34,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_minutes(text: str) -> float:
+    """Minutes above 0, finite; a German decimal comma is fine ("0,5")."""
+    value = _number(text.replace(",", "."), float)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"erwartet wird eine Zahl von Minuten größer als 0, z. B. 15 oder 0,5, nicht „{text}“")
+    return value
+
+
 def seconds(text: str) -> float:
     value = _number(text, float)
     if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):

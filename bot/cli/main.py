@@ -15,7 +15,7 @@ from pathlib import Path
 from faqbot.bot.cli import evaluate as cli_evaluate
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
-from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int
+from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int, positive_minutes
 from faqbot.bot.cli.common import add_articles_option, load_index
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
@@ -113,7 +113,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
-        "--db", metavar="PFAD", default=default, help="Gesprächsprotokoll (SQLite; Standard: $FAQBOT_DB, sonst im Benutzerordner)"
+        "--db",
+        metavar="PFAD|URL",
+        default=default,
+        help="Gesprächsprotokoll: SQLite-Datei oder postgresql://-Adresse (Standard: $FAQBOT_DB, sonst im Benutzerordner)",
     )
     parser.add_argument(
         "--no-log",
@@ -129,7 +132,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mode = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
-    app = create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served)
+    # the log's place stays a string: a postgresql:// URL is not a path
+    app = create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served)
     app.run()
     if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
         print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)
@@ -148,18 +152,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db=args.db,
         no_log=args.no_log,
         max_sessions=args.max_sessions,
+        idle_minutes=args.idle_timeout,
+        max_per_address=args.max_sessions_per_address,
+        trusted_proxies=tuple(args.trusted_proxy),
     )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from faqbot.bot.log.report import build_report, export_tsv
-    from faqbot.bot.log.store import ConversationLog, default_db_path
+    from faqbot.bot.log.store import ConversationLog, default_db_path, is_database_url
 
-    path = Path(args.db) if args.db else default_db_path()
-    if not path.exists():
-        print(f"Es gibt noch kein Gesprächsprotokoll unter {path}.", file=sys.stderr)
+    place = (args.db if is_database_url(args.db) else Path(args.db)) if args.db else default_db_path()
+    if isinstance(place, Path) and not place.exists():
+        print(f"Es gibt noch kein Gesprächsprotokoll unter {place}.", file=sys.stderr)
         return EXIT_PROBLEMS
-    log = ConversationLog(path)
+    log = ConversationLog(place)
     if not log.enabled:
         print(log.disabled_reason, file=sys.stderr)
         return EXIT_PROBLEMS
@@ -221,6 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
+    )
+    serve.add_argument(
+        "--max-sessions-per-address",
+        type=positive_int,
+        default=3,
+        metavar="N",
+        help="höchstens N gleichzeitige Chats je Besucher-Adresse (Standard: 3)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=positive_minutes,
+        default=15.0,
+        metavar="MINUTEN",
+        help="untätige Chats nach so vielen Minuten beenden, mit Hinweis vorher (Standard: 15)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADRESSE",
+        help="Adresse eines vorgeschalteten Proxys (z. B. nginx); nur ihm wird X-Forwarded-For geglaubt",
     )
     add_articles_option(serve)
     _add_log_options(serve)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
-from faqbot.kb.markdown import plain_text
 from faqbot.kb.text import fold
+
+if TYPE_CHECKING:  # the answering path loads articles from the cache and never parses Markdown
+    from markdown_it.token import Token
 
 QUESTIONS_MARKER = re.compile(r"<!--\s*Fragen\s*:(?P<questions>.*?)-->", re.DOTALL | re.IGNORECASE)
 ANY_COMMENT = re.compile(r"<!--(?P<content>.*?)-->", re.DOTALL)
@@ -47,6 +49,7 @@ class MarkerProblem:
 
 def split_sections(body: str, tokens: list[Token], first_line: int) -> tuple[tuple[Section, ...], list[MarkerProblem]]:
     """Sections of an article body; ``tokens`` are its parsed Markdown, ``first_line`` the file line of the body's line 0."""
+    from faqbot.kb.markdown import plain_text
     lines = body.splitlines()
     offset = _body_offset(tokens)
     cuts: list[tuple[int, str]] = []  # (body line of a ## heading, heading text)

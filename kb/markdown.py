@@ -24,11 +24,13 @@ def _inline_text(token: Token) -> str:
     return "".join(parts)
 
 
-def plain_text(tokens: list[Token]) -> str:
+def plain_text(tokens: list[Token], *, blank_lines: bool = False) -> str:
     """The readable text of parsed Markdown: no markup, one block per line.
 
     Lists keep their bullets and numbers and table rows their cells, so the
-    result reads well when pasted into a plain-text ticket.
+    result reads well when pasted into a plain-text ticket; with
+    ``blank_lines`` paragraphs, lists, tables and code blocks are separated by
+    an empty line, as in a letter.
     """
     lines: list[str] = []
     ordered_counters: list[int | None] = []  # one per open list; None = bullets
@@ -64,4 +66,23 @@ def plain_text(tokens: list[Token]) -> str:
                 prefix = ""
         elif kind in ("fence", "code_block"):
             lines.append(token.content.rstrip("\n"))
+        if blank_lines and token.level == 0 and kind in _BLOCK_ENDS:
+            lines.append("")
+    if blank_lines:
+        return "\n".join(lines).strip()
     return "\n".join(line for line in lines if line.strip())
+
+
+# Top-level block ends after which a letter has an empty line.
+_BLOCK_ENDS = frozenset(
+    {
+        "paragraph_close",
+        "heading_close",
+        "bullet_list_close",
+        "ordered_list_close",
+        "table_close",
+        "fence",
+        "code_block",
+        "blockquote_close",
+    }
+)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from faqbot.kb.text import fold
@@ -50,6 +49,7 @@ class MarkerProblem:
 def split_sections(body: str, tokens: list[Token], first_line: int) -> tuple[tuple[Section, ...], list[MarkerProblem]]:
     """Sections of an article body; ``tokens`` are its parsed Markdown, ``first_line`` the file line of the body's line 0."""
     from faqbot.kb.markdown import plain_text
+
     lines = body.splitlines()
     offset = _body_offset(tokens)
     cuts: list[tuple[int, str]] = []  # (body line of a ## heading, heading text)

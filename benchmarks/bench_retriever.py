@@ -1,4 +1,4 @@
-"""Retriever speed and memory, beside rank_bm25 on the same articles and questions.
+"""Retriever speed and memory, beside bm25s and rank_bm25 on the same articles and questions.
 
     pip install -e '.[bench]'
     python benchmarks/bench_retriever.py            # prints a Markdown table for the README
@@ -16,6 +16,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import bm25s
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -44,6 +45,21 @@ class Bm25Baseline:
         scores = self.bm25.get_scores(bm25_tokens(question))
         best = max(range(len(scores)), key=scores.__getitem__)
         return self.ids[best]
+
+
+class Bm25sBaseline:
+    """bm25s (plain numpy backend) over the same texts and the same analysis as the rank_bm25 baseline."""
+
+    def __init__(self, articles):
+        self.ids = [a.id for a in articles]
+        corpus = [bm25_tokens(" ".join((a.title, *a.questions, *a.keywords, a.text))) for a in articles]
+        self.retriever = bm25s.BM25()
+        self.retriever.index(corpus, show_progress=False)
+
+    def search(self, question: str) -> str | None:
+        tokens = bm25_tokens(question)
+        documents, _ = self.retriever.retrieve([tokens or [""]], k=1, show_progress=False)
+        return self.ids[int(documents[0][0])]
 
 
 def measure_build(build: Callable[[], object]) -> tuple[object, float, float]:
@@ -89,7 +105,8 @@ def row(name: str, system: str, build: float, peak: float, p50: float, p95: floa
 
 
 def main() -> None:
-    shipped = list(load_articles(shipped_articles_dir()).articles)
+    loaded = load_articles(shipped_articles_dir())
+    shipped, shipped_topics = list(loaded.articles), loaded.topics
     questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
     dev = ROOT.parent / "shared" / "eval" / "dev.tsv"
     if dev.exists():
@@ -106,9 +123,13 @@ def main() -> None:
         if articles is None:
             articles = generate(10_000)
             kb_questions = sample_questions(articles, 300)
-        index, build, peak = measure_build(lambda articles=articles: Index(articles))
-        p50, p95 = latencies(index.search, kb_questions, rounds)
-        lines.append(row(name, "faqbot", build, peak, p50, p95))
+        topics = shipped_topics if articles is shipped else ()
+        index, build, peak = measure_build(lambda articles=articles, topics=topics: Index(articles, topics))
+        p50, p95 = latencies(index.ask, kb_questions, rounds)
+        lines.append(row(name, "faqbot (ask: reading, ranking, section, decision)", build, peak, p50, p95))
+        fast, build, peak = measure_build(lambda articles=articles: Bm25sBaseline(articles))
+        p50, p95 = latencies(fast.search, kb_questions, rounds)
+        lines.append(row(name, "bm25s (plain)", build, peak, p50, p95))
         baseline, build, peak = measure_build(lambda articles=articles: Bm25Baseline(articles))
         p50, p95 = latencies(baseline.search, kb_questions, rounds)
         lines.append(row(name, "rank_bm25 (BM25Okapi)", build, peak, p50, p95))

@@ -389,6 +389,13 @@ class Index:
             return Result(question, "none", None, (), empty=True)
         return decide(question, self.rank(question), self.calibration)
 
+    def section_for(self, article: Article, question: str) -> Section | None:
+        """The section of ``article`` that answers ``question`` (for an article picked from a result list)."""
+        position = next((i for i, candidate in enumerate(self.articles) if candidate.id == article.id), None)
+        if position is None or not question.strip():
+            return None
+        return self._sections.best(position, self._score(read_message(question).core).query_weights)
+
     def by_id(self, article_id: str) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
 

@@ -99,3 +99,10 @@ def test_section_figures_on_the_labelled_file(index):
     right, judged = report.section_accuracy
     assert judged >= 100
     assert right / judged >= 0.78  # measured 80.2 %; the goal of 90 % is not reached yet (README: "Sections")
+
+
+def test_the_section_of_an_article_picked_from_a_list(index):
+    article = index.by_id("tls-ports")
+    assert index.section_for(article, "zertifikat fehler outlook").anchor == "zertifikatsfehler-mit-mail-ihredomain-tld"
+    assert index.section_for(article, "port smtp").anchor == "verschluesselung-und-ports"
+    assert index.section_for(article, "") is None

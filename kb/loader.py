@@ -44,7 +44,7 @@ class LoadResult:
         return not self.problems
 
 
-class _FileProblems(list):
+class _FileProblems(list[Problem]):
     """Problems of one file, collected rather than raised so all are reported."""
 
     def __init__(self, path: Path):
@@ -294,6 +294,7 @@ def load_articles(folder: Path | str) -> LoadResult:
     articles: list[Article] = []
     for item in parsed:
         article = item.article
+        assert article.path is not None  # _parse_file always sets it
         known_related = []
         for related_id, line in item.related_lines.items():
             if related_id in seen:

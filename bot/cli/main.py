@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
@@ -171,7 +172,7 @@ def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False
 def cmd_app(args: argparse.Namespace) -> int:
     from faqbot.bot.tui import create_app
 
-    mode = "agent" if args.command == "agent" else "chat"
+    mode: Literal["chat", "agent"] = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
     create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
     return EXIT_OK

@@ -15,9 +15,9 @@ import ssl
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from faqbot.bot.helpers.ports import CERTIFICATE_WARNING
 
@@ -56,7 +56,7 @@ class ConnectionReport:
     warnings: list[str] = field(default_factory=list)
     openssl: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("warnings")
         data.pop("openssl")
@@ -215,11 +215,11 @@ def _starttls(lines: _Lines, protocol: str) -> None:
     else:
         lines.send("CAPA")
         first = lines.line()
-        capabilities = []
+        pop_capabilities = []
         if first.startswith("+OK"):
             while (line := lines.line()) != ".":
-                capabilities.append(line.strip().upper())
-        if "STLS" not in capabilities:
+                pop_capabilities.append(line.strip().upper())
+        if "STLS" not in pop_capabilities:
             raise not_offered
         lines.send("STLS")
         line = lines.line()
@@ -244,7 +244,7 @@ def _name_matches(host: str, names: list[str]) -> bool:
 def _certificate_info(der: bytes, host: str, verified: bool) -> CertificateInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
-        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns_names = san_ext.get_values_for_type(x509.DNSName)
         ip_names = [str(ip) for ip in san_ext.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
@@ -268,7 +268,7 @@ def _certificate_info(der: bytes, host: str, verified: bool) -> CertificateInfo:
 
 def _handshake(
     host: str, port: int, protocol: str, mode: str, context: ssl.SSLContext, deadline: _Deadline, report: ConnectionReport
-):
+) -> ssl.SSLSocket:
     """One connection up to the finished TLS handshake; returns the TLS socket."""
     started = time.monotonic()
     sock = socket.create_connection((host, port), timeout=deadline.left())

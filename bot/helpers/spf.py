@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 PROVIDER_INCLUDE = "_spf.broadspeed.de"
 MAX_DNS_LOOKUPS = 10  # RFC 7208 4.6.4
@@ -63,8 +64,8 @@ class CheckResult:
     def valid(self) -> bool:
         return not self.errors
 
-    def to_json(self) -> dict:
-        def finding(f: Finding) -> dict:
+    def to_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, str | None]:
             return {"code": f.code, "message": f.message, "term": f.term}
 
         return {
@@ -281,6 +282,8 @@ def check(text: str) -> CheckResult:
 
 def _parse_term(raw: str, result: CheckResult) -> Term | None:
     error = result.errors.append
+    value: str | None
+    problem: str | None
     modifier = _MODIFIER.match(raw)
     if modifier:
         name, value = modifier.group(1).lower(), modifier.group(2)
@@ -307,9 +310,9 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
         )
         return None
 
-    value: str | None = None
+    value = None
     cidr = ""
-    problem: str | None = None
+    problem = None
     if name == "all":
         if rest:
             problem = "„all“ nimmt keinen Wert an."
@@ -325,7 +328,7 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
             problem = f"Nach „{name}“ folgt „:Domain“ und/oder ein Präfix wie /24."
         else:
             value = spec[1:] if spec else None
-            problem = (_check_domain_spec(value) if spec else None) or (_check_dual_cidr(cidr) if cidr else None)
+            problem = (_check_domain_spec(spec[1:]) if spec else None) or (_check_dual_cidr(cidr) if cidr else None)
     elif name == "ptr":
         if rest and not rest.startswith(":"):
             problem = "Nach „ptr“ folgt höchstens „:Domain“."

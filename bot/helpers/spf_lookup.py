@@ -13,6 +13,7 @@ import contextvars
 import ipaddress
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import dns.exception
 import dns.message
@@ -49,8 +50,8 @@ class LookupReport:
     warnings: list[Finding] = field(default_factory=list)
     check: CheckResult | None = None
 
-    def to_json(self) -> dict:
-        def finding(f: Finding) -> dict:
+    def to_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, str | None]:
             return {"code": f.code, "message": f.message, "term": f.term}
 
         return {
@@ -112,7 +113,7 @@ class _Dns:
         self.resolver = resolver
         self.void_lookups = 0
 
-    def query(self, name: str, rdtype: str) -> list:
+    def query(self, name: str, rdtype: str) -> list[Any]:
         try:
             return list(self.resolver.resolve(name, rdtype, search=False))
         except dns.resolver.NXDOMAIN:
@@ -250,7 +251,7 @@ _current_resolver: contextvars.ContextVar[dns.resolver.Resolver | None] = contex
 _original_lookup = pyspf.DNSLookup
 
 
-def _lookup_via_resolver(name, qtype, tcpfallback=True, timeout=30):
+def _lookup_via_resolver(name: str, qtype: str, tcpfallback: bool = True, timeout: float = 30) -> Any:
     resolver = _current_resolver.get()
     if resolver is None:
         return _original_lookup(name, qtype, tcpfallback, timeout)

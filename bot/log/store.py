@@ -131,7 +131,7 @@ class ConversationLog:
             raise
 
     def _write(self, sql: str, parameters: tuple) -> int | None:
-        def run() -> int:
+        def run() -> int | None:
             connection = self._connect()
             try:
                 cursor = connection.execute(sql, parameters)  # autocommit: one short transaction

@@ -83,11 +83,22 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
 
 
 async def open_from_palette(pilot, text: str, screen_type: type):
-    """Open a screen as a user would: Ctrl+P, type, Enter."""
+    """Open a screen as a user would: Ctrl+P, type, Enter (once the palette lists a match)."""
+    from textual.command import CommandList, CommandPalette
+
     await pilot.press("ctrl+p")
     await pilot.press(*text)
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    await wait_until(pilot, lambda: palette.query_one(CommandList).option_count > 0)
     await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    return pilot.app.screen
+
+
+async def open_helper(pilot, name: str, screen_type: type):
+    """Open a helper screen directly (the palette way is tested once, in test_tui_spf.py)."""
+    pilot.app.open_helper(name)
     await pilot.pause()
     assert isinstance(pilot.app.screen, screen_type)
     return pilot.app.screen

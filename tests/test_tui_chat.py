@@ -7,7 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
 from conftest import wait_until
-from faqbot.bot.tui.helper_screens import helper, register_helper, unregister_helper
+from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
 SIZE = (100, 40)
@@ -192,19 +192,9 @@ class DummyHelper(Screen):
     pass
 
 
-@pytest.fixture
-def dummy_ports_helper():
-    previous = helper("ports")
-    register_helper("ports", "Test-Helfer", DummyHelper)
-    yield
-    if previous is None:
-        unregister_helper("ports")
-    else:
-        register_helper(previous.name, previous.title, previous.make_screen)
-
-
-async def test_helper_button_on_answers_with_a_helper(make_app, dummy_ports_helper):
+async def test_helper_button_on_answers_with_a_helper(make_app):
     app = make_app()
+    app.helper_screens["ports"] = HelperScreen("Test-Helfer", DummyHelper)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "welcher Port für IMAP")
         button = answer.query_one("#open-helper", Button)
@@ -227,6 +217,15 @@ async def test_no_helper_button_without_a_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "Mein Postfach ist voll")
+        assert not answer.query("#open-helper")
+
+
+async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
+    app = make_app()
+    del app.helper_screens["ports"]
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "welcher Port für IMAP")
+        assert answer.reply.article is not None and answer.reply.article.helper == "ports"
         assert not answer.query("#open-helper")
 
 

@@ -11,7 +11,7 @@ from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
 from textual.widgets._data_table import default_cell_formatter
 
-from conftest import open_from_palette, wait_until
+from conftest import open_helper, wait_until
 from faqbot.bot.tui.screens.ports import PortsScreen
 
 SIZE = (120, 50)
@@ -36,7 +36,7 @@ def imap_server(ca, tmp_path, monkeypatch):
 
 
 async def open_ports(pilot) -> PortsScreen:
-    return await open_from_palette(pilot, "Mail-Einstellungen", PortsScreen)
+    return await open_helper(pilot, "ports", PortsScreen)
 
 
 async def check_first_row_against(pilot, host: str) -> PortsScreen:
@@ -144,7 +144,7 @@ async def test_save_autoconfig(make_app, tmp_path):
 async def test_restricted_mode_has_no_free_host_field(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(PortsScreen(restricted=True))
+        app.push_screen(PortsScreen(app.save_text, restricted=True))
         await pilot.pause()
         assert not app.screen.query("#test-host")
 

@@ -6,7 +6,7 @@ import io
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -16,7 +16,7 @@ from textual.screen import Screen
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
-from faqbot.bot.tui.helper_screens import helper, register_helper
+from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.screens.agent import AgentScreen
 from faqbot.bot.tui.screens.chat import ChatScreen
 from faqbot.bot.tui.screens.ports import PortsScreen
@@ -27,13 +27,9 @@ from faqbot.kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
 
-register_helper("spf", "SPF-Helfer", SpfScreen)
-register_helper("ports", "Mail-Einstellungen und Verbindungstest", PortsScreen)
-WIDGET_STYLES = ["widgets/chat_messages.tcss"]
 
-
-class FaqApp(App):
-    CSS_PATH = WIDGET_STYLES
+class FaqApp(App[None]):
+    CSS_PATH = "widgets/chat_messages.tcss"
     COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands, AgentCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
@@ -65,15 +61,27 @@ class FaqApp(App):
         self.dialog = Dialog(index)
         self.problem_count = problem_count
         self.save_dir = save_dir or Path.cwd()
-        self.input_cursor_blink = cursor_blink  # off in tests and snapshots
+        self.cursor_blink = cursor_blink  # of every input; off in tests and snapshots
+        # The helpers this app offers, by the name articles use; tests may swap one.
+        self.helper_screens: dict[str, HelperScreen] = {
+            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(cursor_blink=cursor_blink)),
+            "ports": HelperScreen(
+                "Mail-Einstellungen und Verbindungstest",
+                lambda: PortsScreen(self.save_text, restricted=served, cursor_blink=cursor_blink),
+            ),
+        }
         self.title = "Plusnet WebServer – E-Mail-Hilfe"
         self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
 
     def on_mount(self) -> None:
         if self.mode == "agent":
-            self.push_screen(AgentScreen(self.index))
+            self.push_screen(AgentScreen(self.index, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink))
         else:
-            self.push_screen(ChatScreen(self.dialog))
+            self.push_screen(
+                ChatScreen(
+                    self.dialog, self.conversation_log, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink
+                )
+            )
         if self.problem_count:
             self.notify(
                 f"{self.problem_count} Problem(e) in den Artikeln: fehlerhafte Artikel wurden übersprungen. "
@@ -87,7 +95,7 @@ class FaqApp(App):
         if not self.index.articles:
             self.notify("Es wurden keine Artikel geladen.", title="Artikel", severity="error", markup=False)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own entries, in German.
         yield SystemCommand("Farbschema wechseln", "Helles oder dunkles Farbschema und weitere wählen", self.action_change_theme)
         if screen.query("HelpPanel"):
@@ -131,9 +139,9 @@ class FaqApp(App):
 
     def action_open_report(self) -> None:
         if self.mode == "agent":
-            self.push_screen(ReportScreen())
+            self.push_screen(ReportScreen(self.conversation_log, self.index, self.save_text))
 
     def open_helper(self, name: str) -> None:
-        entry = helper(name)
+        entry = find(self.helper_screens, name)
         if entry is not None:
             self.push_screen(entry.make_screen())

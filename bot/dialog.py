@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -25,7 +26,7 @@ MAX_MESSAGE_CHARS = 500  # what a chat message may hold; longer text is cut
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    kind: str  # "answer" | "suggest" | "none" | "empty" | "smalltalk"
+    kind: Literal["answer", "suggest", "none", "empty", "smalltalk"]
     text: str  # what the bot says, Markdown (bot wording only, never user text)
     article: Article | None = None
     score: float | None = None
@@ -88,7 +89,7 @@ class Dialog:
             return Reply("smalltalk", self._fill(intent.reply), intent=intent.name)
         result = self.index.ask(message)
         others = tuple(hit.article for hit in result.suggestions)
-        if result.status == "answer":
+        if result.status == "answer" and result.answer is not None:
             return Reply("answer", "", result.answer.article, result.answer.score, others)
         if result.status == "suggest":
             return Reply("suggest", wording.DID_YOU_MEAN, suggestions=others)

@@ -30,6 +30,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from rapidfuzz import process
@@ -80,10 +81,13 @@ class Hit:
     score: float  # 0..1, comparable across questions
 
 
+Status = Literal["answer", "suggest", "none"]
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     question: str
-    status: str  # "answer" | "suggest" | "none"
+    status: Status
     answer: Hit | None
     suggestions: tuple[Hit, ...]
     empty: bool = False  # the question had no words at all
@@ -108,7 +112,7 @@ class Index:
         }
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc, fields in enumerate(field_terms):
-            weighted: Counter[str] = Counter()
+            weighted: defaultdict[str, float] = defaultdict(float)
             for field, terms in fields.items():
                 norm = 1 - B + B * len(terms) / average_length[field]
                 for term, count in Counter(terms).items():
@@ -135,9 +139,9 @@ class Index:
         for article in self.articles:
             entries = []
             for question in article.questions:
-                terms = frozenset(self.normaliser.terms(question))
-                if terms:
-                    entries.append((terms, sum(self.idf.get(term, self.unknown_idf) for term in terms)))
+                asked = frozenset(self.normaliser.terms(question))
+                if asked:
+                    entries.append((asked, sum(self.idf.get(term, self.unknown_idf) for term in asked)))
             self.question_terms.append(entries)
         # Known stems and words, grouped by length: a fuzzy lookup only scans
         # the lengths within reach.

@@ -60,6 +60,24 @@ def private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FAQBOT_DB", str(tmp_path_factory.mktemp("log") / "gespraeche.sqlite3"))
 
 
+class Notifications(list):
+    """The notifications an app showed, caught as messages: ``app.run_test(message_hook=notes.hook)``."""
+
+    def hook(self, message) -> None:
+        from textual.notifications import Notify
+
+        if isinstance(message, Notify):
+            self.append(message.notification)
+
+    def titled(self, title: str) -> list:
+        return [note for note in self if note.title == title]
+
+
+@pytest.fixture
+def notes() -> Notifications:
+    return Notifications()
+
+
 @pytest.fixture
 def make_app(tmp_path):
     """The app as the CLI builds it, with blinking and saving made test-friendly."""
@@ -82,8 +100,8 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
         await pilot.pause(0.05)
 
 
-async def open_from_palette(pilot, text: str, screen_type: type):
-    """Open a screen as a user would: Ctrl+P, type, Enter (once the palette lists a match)."""
+async def pick_from_palette(pilot, text: str) -> None:
+    """Ctrl+P, type, and Enter once the palette lists a match (its search runs in the background)."""
     from textual.command import CommandList, CommandPalette
 
     await pilot.press("ctrl+p")
@@ -92,6 +110,12 @@ async def open_from_palette(pilot, text: str, screen_type: type):
     assert isinstance(palette, CommandPalette)
     await wait_until(pilot, lambda: palette.query_one(CommandList).option_count > 0)
     await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette))
+
+
+async def open_from_palette(pilot, text: str, screen_type: type):
+    """Open a screen as a user would: Ctrl+P, type, Enter."""
+    await pick_from_palette(pilot, text)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type))
     return pilot.app.screen
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList, Select
 
-from conftest import wait_until
+from conftest import pick_from_palette, wait_until
 from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
 
 SIZE = (120, 40)
@@ -132,10 +132,7 @@ async def test_command_palette_opens_an_article(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Newsletter")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await pick_from_palette(pilot, "Newsletter")
         await settle(pilot)
         assert app.screen.current.id == "newsletter-versand"
         assert "Email-Security Outbound" in app.screen.query_one("#preview", Markdown).source
@@ -144,6 +141,12 @@ async def test_command_palette_opens_an_article(make_app):
 async def test_markup_in_the_search_is_harmless(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        await type_search(pilot, "[@click=app.quit]x[/]")
-        assert app.is_running
-        assert app.screen.query_one("#search").value == "[@click=app.quit]x[/]"
+        text = "[@click=app.quit]Postfach voll[/]"
+        await type_search(pilot, text)
+        assert app.screen.query_one("#search").value == text
+        # searched for as typed: the same ranking as the literal text gets from the index
+        assert result_ids(app) == [hit.article.id for hit in app.index.search(text, limit=10)]
+        assert result_ids(app)[0] == "postfach-voll"
+        await pilot.click("#search")
+        await pilot.click("#results")
+        assert app.return_code is None and type(app.screen).__name__ == "AgentScreen"

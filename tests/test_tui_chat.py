@@ -6,7 +6,7 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from conftest import wait_until
+from conftest import pick_from_palette, wait_until
 from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
@@ -166,26 +166,28 @@ async def test_ctrl_l_clears_the_conversation(make_app):
         assert not app.screen.query(UserMessage)
 
 
-async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path):
+async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path, notes):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await ask(pilot, "Mein Postfach ist voll")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any("Gespeichert" in str(n.message) for n in app._notifications))
+        await wait_until(pilot, lambda: notes.titled("Gespeichert"))
         (saved,) = tmp_path.glob("faqbot-gespraech-*.md")
         text = saved.read_text(encoding="utf-8")
         assert "> Mein Postfach ist voll" in text
         assert "unwiederbringlich gelöscht" in text
-        assert any(saved.name in str(n.message) for n in app._notifications)
+        assert [saved.name in note.message for note in notes.titled("Gespeichert")] == [True]
 
 
-async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path):
+async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path, notes):
     app = make_app()
     app.save_dir = tmp_path / "gibt-es-nicht"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
-        assert app.is_running
+        await wait_until(pilot, lambda: notes.titled("Speichern fehlgeschlagen"))
+        (failed,) = notes.titled("Speichern fehlgeschlagen")
+        assert failed.severity == "error" and "konnte nicht gespeichert werden" in failed.message
+        assert not (tmp_path / "gibt-es-nicht").exists()
 
 
 class DummyHelper(Screen):
@@ -258,11 +260,7 @@ async def test_very_long_input_is_bounded(make_app):
 async def test_command_palette_opens_an_article(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Winmail")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await pick_from_palette(pilot, "Winmail")
         await pilot.pause()
         shown = app.screen.query(BotMessage).last()
         assert shown.reply.article is not None and shown.reply.article.id == "winmail-dat"

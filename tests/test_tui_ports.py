@@ -90,13 +90,15 @@ async def test_bad_server_number_says_what_to_enter(make_app):
         assert "Bitte korrigieren" in str(screen.query_one("#summary", Static).render())
 
 
-async def test_testing_needs_a_server_number(make_app):
+async def test_testing_needs_a_server_number(make_app, notes):
     app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await open_ports(pilot)
         await pilot.click("#test")
         await pilot.pause()
-        assert any("Servernummer" in str(n.message) for n in app._notifications)
+        assert [note.message for note in notes.titled("Test nicht möglich")] == [
+            "Bitte geben Sie zuerst Ihre Servernummer ein (z. B. s012)."
+        ]
 
 
 async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_server):

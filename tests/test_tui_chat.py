@@ -14,11 +14,14 @@ SIZE = (100, 40)
 
 
 async def ask(pilot, text: str) -> BotMessage:
-    """Type a question, press Enter and wait for the bot's reply."""
+    """Paste a question, press Enter and wait for the bot's reply.
+
+    Pasted, not typed key by key: every key costs a full round through the app, and typing is
+    tested where it matters (history, focus after feedback, the console's search as you type)."""
     field = pilot.app.screen.query_one("#question")
     field.value = ""
     await pilot.click("#question")
-    await pilot.press(*text)
+    field.insert_text_at_cursor(text)
     await pilot.press("enter")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

@@ -58,7 +58,7 @@ def cell(screen, key: str, column: str = "result") -> str:
 async def test_tls_ports_answer_opens_the_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"Welche Ports für IMAP und SMTP?")
+        app.screen.query_one("#question").insert_text_at_cursor("Welche Ports für IMAP und SMTP?")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -178,14 +178,13 @@ def test_killed_writer_leaves_a_readable_database(tmp_path):
     code = (
         "import sys; from faqbot.bot.log.store import ConversationLog\n"
         "log = ConversationLog(sys.argv[1])\n"
-        "print('ready', flush=True)\n"
         "n = 0\n"
         "while True:\n"
         "    log.record(f'Frage {n}', 'none'); n += 1\n"
+        "    if n == 50: print('written', flush=True)\n"
     )
     writer = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
-    assert writer.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
+    assert writer.stdout.readline().strip() == "written"  # killed in the middle of writing, not before
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=10)
     with sqlite3.connect(path) as check:

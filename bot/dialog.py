@@ -1,6 +1,8 @@
 """One turn of the conversation: small talk, retrieval, fallback → Reply.
 
-No Textual here: the chat app, the browser and tests all use the same turn.
+No Textual here: the chat app, the browser, `faqbot ask` and tests all use the
+same turn, so a greeting is a greeting everywhere and every reply is worded
+here once (with the texts of ``bot/wording.py``).
 """
 
 from __future__ import annotations
@@ -24,14 +26,27 @@ SMALLTALK_MAX_WORDS = 8  # longer messages are questions, even when they start w
 MAX_MESSAGE_CHARS = 500  # what a chat message may hold; longer text is cut
 
 
+ReplyKind = Literal["answer", "suggest", "none", "empty", "smalltalk"]
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    kind: Literal["answer", "suggest", "none", "empty", "smalltalk"]
+    kind: ReplyKind
     text: str  # what the bot says, Markdown (bot wording only, never user text)
     article: Article | None = None
     score: float | None = None
     suggestions: tuple[Article, ...] = ()
     intent: str | None = None  # the small-talk intent
+    topic: str | None = None  # the out-of-scope topic the question is about
+
+    @property
+    def logged_article_id(self) -> str | None:
+        """The article this turn is logged under: the answer, or the first suggestion of "Meinten Sie …?"."""
+        if self.article is not None:
+            return self.article.id
+        if self.kind == "suggest" and self.suggestions:
+            return self.suggestions[0].id
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,9 @@ class Dialog:
     def _fill(self, template: str) -> str:
         return template.format(hotline=wording.HOTLINE, categories=", ".join(categories(self.index)))
 
+    def greeting(self) -> Reply:
+        return Reply("smalltalk", self._fill(wording.GREETING), intent="greeting")
+
     def reply(self, message: str) -> Reply:
         message = message[:MAX_MESSAGE_CHARS]
         if not message.strip():
@@ -93,23 +111,24 @@ class Dialog:
             return Reply("answer", "", result.answer.article, result.answer.score, others)
         if result.status == "suggest":
             return Reply("suggest", wording.DID_YOU_MEAN, suggestions=others)
+        if result.topic is not None:
+            return Reply("none", f"{result.topic.reply}\n\n{wording.TOPIC_HOTLINE}", topic=result.topic.id)
         return Reply("none", self.fallback_text(), suggestions=others)
 
     def fallback_text(self) -> str:
-        return wording.NO_ARTICLE + "\n\nDiese Themen kenne ich: " + ", ".join(categories(self.index)) + "."
+        return wording.NO_ARTICLE + "\n\n" + self._fill(wording.KNOWN_TOPICS)
 
-    def not_helpful(self, article: Article, next_best: tuple[Article, ...]) -> Reply:
-        """The reply to "Nein" after an answer: the next-best articles and the hotline."""
-        text = (
-            "Schade, dass Ihnen das nicht geholfen hat. "
-            + ("Vielleicht passt einer dieser Artikel besser. " if next_best else "")
-            + f"Oder rufen Sie unseren Support an: kostenlos unter {wording.HOTLINE}."
-        )
+    def feedback(self, reply: Reply, helpful: bool) -> Reply:
+        """The reply to "Ja" / "Nein" after an answer: thanks, or the next-best articles and the hotline."""
+        if helpful:
+            return Reply("smalltalk", wording.THANKS_FOR_FEEDBACK, intent="thanks")
+        next_best = reply.suggestions
+        text = " ".join([wording.NOT_HELPFUL, *([wording.NOT_HELPFUL_OTHERS] if next_best else []), wording.CALL_SUPPORT])
         return Reply("suggest" if next_best else "none", text, suggestions=next_best)
 
     def article_reply(self, article: Article) -> Reply:
         """An article the customer picked (from suggestions, a category or the palette)."""
-        return Reply("answer", "", article, None, tuple(a for a in self._related(article)))
+        return Reply("answer", "", article, None, tuple(self._related(article)))
 
     def _related(self, article: Article) -> list[Article]:
         return [a for rid in article.related if (a := self.index.by_id(rid)) is not None]

@@ -1,6 +1,17 @@
-"""German wording shared by the command line and the app."""
+"""German wording shared by the command line and the app: what the bot says in its own words."""
 
 HOTLINE = "0800 1003329"
+APP_TITLE = "Plusnet WebServer – E-Mail-Hilfe"
 EMPTY_QUESTION = "Bitte stellen Sie eine Frage – zum Beispiel „Mein Postfach ist voll“."
 NO_ARTICLE = f"Dazu habe ich leider keinen passenden Artikel. Unser Support hilft Ihnen gern weiter: kostenlos unter {HOTLINE}."
 DID_YOU_MEAN = "Meinten Sie …?"
+GREETING = "Guten Tag! Ich beantworte Fragen zum E-Mail-Dienst von Plusnet WebServer.\n\nThemen: {categories}."
+KNOWN_TOPICS = "Diese Themen kenne ich: {categories}."
+THANKS_FOR_FEEDBACK = "Danke für Ihre Rückmeldung! Haben Sie noch eine Frage?"
+NOT_HELPFUL = "Schade, dass Ihnen das nicht geholfen hat."
+NOT_HELPFUL_OTHERS = "Vielleicht passt einer dieser Artikel besser."
+CALL_SUPPORT = f"Oder rufen Sie unseren Support an: kostenlos unter {HOTLINE}."
+# An out-of-scope topic's own reply (articles/out-of-scope.yaml) is followed by this.
+TOPIC_HOTLINE = f"Unser Support erreichen Sie kostenlos unter {HOTLINE}."
+FEEDBACK_YES = "Ja, das war hilfreich."
+FEEDBACK_NO = "Nein, das hat nicht geholfen."

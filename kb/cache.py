@@ -43,10 +43,10 @@ def _runtime_versions() -> str:
 def _fingerprint(folder: Path) -> str | None:
     digest = hashlib.sha256(_runtime_versions().encode() + b"\0")
     try:
-        for path in sorted(_KB_SOURCES.glob("*.py")) + sorted((_KB_SOURCES / "data").glob("*.txt")):
+        for path in sorted(_KB_SOURCES.glob("*.py")) + sorted((_KB_SOURCES / "data").glob("*.*")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         digest.update(str(folder.resolve()).encode() + b"\0")
-        for path in sorted(folder.glob("*.md")):
+        for path in sorted(folder.glob("*.md")) + sorted(folder.glob("*.yaml")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     except OSError:
         return None  # unreadable articles: let the loader report them
@@ -66,7 +66,7 @@ def _build(folder: Path) -> LoadedIndex:
     from faqbot.kb.loader import load_articles
 
     result = load_articles(folder)
-    return LoadedIndex(Index(result.articles), len(result.problems))
+    return LoadedIndex(Index(result.articles, result.topics), sum(not problem.warning for problem in result.problems))
 
 
 def load_index(folder: Path) -> LoadedIndex:

@@ -15,10 +15,12 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from faqbot.kb.article import KNOWN_HELPERS, Article
+from faqbot.kb.article import KNOWN_HELPERS, Article, Topic
 from faqbot.kb.markdown import parser, plain_text
 
-FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper")
+FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper", "errors")
+TOPICS_FILE = "out-of-scope.yaml"  # beside the articles: what the FAQ does not cover
+MIN_ERROR_TEXT = 4  # a shorter error text ("550") would match far too many messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class Problem:
     line: int
     message: str
     fatal: bool = True  # the file cannot be used as an article
+    warning: bool = False  # worth a look, but nothing is wrong (kb check still exits 0)
 
     def __str__(self) -> str:
         if self.line <= 0:  # a problem of the folder, not of a line
@@ -38,10 +41,11 @@ class Problem:
 class LoadResult:
     articles: tuple[Article, ...]
     problems: tuple[Problem, ...]
+    topics: tuple[Topic, ...] = ()  # what the FAQ does not cover (out-of-scope.yaml beside the articles)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not any(not problem.warning for problem in self.problems)
 
 
 class _FileProblems(list[Problem]):
@@ -51,8 +55,8 @@ class _FileProblems(list[Problem]):
         super().__init__()
         self.path = path
 
-    def add(self, line: int, message: str, *, fatal: bool = True) -> None:
-        self.append(Problem(self.path, line, message, fatal))
+    def add(self, line: int, message: str, *, fatal: bool = True, warning: bool = False) -> None:
+        self.append(Problem(self.path, line, message, fatal and not warning, warning))
 
     @property
     def fatal(self) -> bool:
@@ -109,15 +113,17 @@ def _construct(node: yaml.Node) -> object:
         loader.dispose()
 
 
-def _fields(node: yaml.MappingNode, first_line: int, problems: _FileProblems) -> dict[str, yaml.Node]:
+def _fields(
+    node: yaml.MappingNode, first_line: int, problems: _FileProblems, allowed: tuple[str, ...] = FIELDS
+) -> dict[str, yaml.Node]:
     """The known fields' value nodes; unknown and repeated fields are reported."""
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         line = first_line + key_node.start_mark.line
         key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-        if key not in FIELDS:
-            hint = _did_you_mean(key, FIELDS)
-            problems.add(line, f"Unbekanntes Feld „{key}“.{hint} Erlaubt sind: {', '.join(FIELDS)}.")
+        if key not in allowed:
+            hint = _did_you_mean(key, allowed)
+            problems.add(line, f"Unbekanntes Feld „{key}“.{hint} Erlaubt sind: {', '.join(allowed)}.")
         elif key in fields:
             first = first_line + fields[key].start_mark.line
             problems.add(line, f"Das Feld „{key}“ steht mehrfach im Front Matter (zuerst in Zeile {first}).")
@@ -159,7 +165,7 @@ def _list_field(
     for item in node.value:
         item_line = first_line + item.start_mark.line
         value = _construct(item)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "keywords":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("keywords", "words"):
             value = str(item.value)  # a keyword like 993 is meant as text
         if not isinstance(value, str):
             problems.add(item_line, f"Ein Eintrag in „{key}“ muss ein Text sein, nicht {_type_de(value)}.")
@@ -223,6 +229,13 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
     questions = _list_field(fields, "questions", first_line, problems, required=True)
     keywords = _list_field(fields, "keywords", first_line, problems, required=False)
     related = _list_field(fields, "related", first_line, problems, required=False)
+    errors = _list_field(fields, "errors", first_line, problems, required=False)
+    for line, text in errors:
+        if len(text) < MIN_ERROR_TEXT:
+            problems.add(
+                line,
+                f"Der Fehlertext „{text}“ ist zu kurz (mindestens {MIN_ERROR_TEXT} Zeichen, z. B. „5.2.2“): er passte auf zu viele Nachrichten.",
+            )
 
     helper = None
     if "helper" in fields:
@@ -262,6 +275,7 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         helper=helper,
         body=body,
         text=plain_text(body_tokens),
+        errors=tuple(text for line, text in errors if len(text) >= MIN_ERROR_TEXT),
         path=path,
     )
     return _Parsed(article, {text: line for line, text in related}, id_line)
@@ -309,4 +323,7 @@ def load_articles(folder: Path | str) -> LoadResult:
         articles.append(article)
     if not parsed and not problems:
         problems.append(Problem(folder, 0, "Der Artikelordner enthält keine Artikel (*.md).", fatal=False))
-    return LoadResult(tuple(articles), tuple(problems))
+    from faqbot.kb.topics import load_topics
+
+    topics = load_topics(folder / TOPICS_FILE, problems)
+    return LoadResult(tuple(articles), tuple(problems), topics)

@@ -30,14 +30,17 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from faqbot.kb.article import Article
-from faqbot.kb.text import Normaliser, words
+from faqbot.kb.article import Article, Topic
+from faqbot.kb.calibration import Calibration, Features, load_calibration
+from faqbot.kb.evidence import ErrorPatterns
+from faqbot.kb.message import read_message
+from faqbot.kb.text import Normaliser, fold, words
 
 # Field weights: how much one occurrence of a term in this field counts.
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "keywords": 2.5, "body": 1.0}
@@ -45,19 +48,19 @@ K1 = 1.2  # BM25 term-frequency saturation
 B = 0.5  # BM25 length normalisation (per field)
 
 QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
-UNKNOWN_TERM_WEIGHT = 0.6  # a word the KB never uses, relative to the rarest known term
+UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
 CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
 # A question that shares no noun with an article's title or keywords is probably
 # about something else: "Cronjob einrichten" shares only the verb with the mail-client article.
 OFF_TOPIC_FACTOR = 0.6
 
-# Decision thresholds, chosen on the development set (README explains how).
-ANSWER_MIN_SCORE = 0.50  # below this, never a confident answer
-SUGGEST_MIN_SCORE = 0.50  # below this, "no article" (status none)
-ANSWER_MIN_MARGIN = 0.04  # the top score must lead the runner-up by this much
 HINT_MIN_SCORE = 0.30  # a "none" reply still lists articles above this as hints
 SUGGESTIONS = 3
+# An article whose listed error text occurs in the message gets this much added to its score:
+# a pasted "552 5.2.2 Mailbox full" is strong evidence, whatever the prose around it says.
+ERROR_EVIDENCE_BONUS = 0.35
+FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
 
 
 _TOKEN = re.compile(r"[^\W_][\w.-]*")
@@ -85,27 +88,44 @@ Status = Literal["answer", "suggest", "none"]
 
 
 @dataclass(frozen=True, slots=True)
+class Ranking:
+    """Articles ranked for a message, with what the calibrated decision needs to know about it."""
+
+    hits: tuple[Hit, ...]  # best first, articles only
+    topic: Topic | None  # the out-of-scope topic, when it explains the message better than every article
+    features: Features
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     question: str
     status: Status
     answer: Hit | None
     suggestions: tuple[Hit, ...]
     empty: bool = False  # the question had no words at all
+    topic: Topic | None = None  # status none because the question is about this uncovered topic
+    probability: float = 0.0  # calibrated probability that the top article is the right one
 
 
 class Index:
     """The searchable form of a set of articles. Build once, query many times."""
 
-    def __init__(self, articles: Sequence[Article]):
+    def __init__(self, articles: Sequence[Article], topics: Sequence[Topic] = (), calibration: Calibration | None = None):
         self.articles = tuple(articles)
+        self.topics = tuple(topics)
+        self.calibration = calibration or load_calibration()
+        self.errors = ErrorPatterns(self.articles)
+        # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
+        # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
+        self._documents = [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
         vocabulary: set[str] = set()
-        for article in self.articles:
-            for text in (article.title, article.text, *article.questions, *article.keywords):
+        for document in self._documents:
+            for text in (document.title, document.text, *document.questions, *document.keywords):
                 vocabulary.update(words(text))
         self.normaliser = Normaliser(vocabulary)
 
-        # weighted term frequency per article, and postings term → [(doc, wtf)]
-        field_terms = [self._fields(article) for article in self.articles]
+        # weighted term frequency per document, and postings term → [(doc, wtf)]
+        field_terms = [self._fields(document) for document in self._documents]
         average_length = {
             field: max(1.0, sum(len(fields[field]) for fields in field_terms) / max(1, len(field_terms)))
             for field in FIELD_WEIGHTS
@@ -130,19 +150,11 @@ class Index:
                 np.fromiter((saturation / top for _, saturation in docs), dtype=np.float64, count=len(docs)),
             )
         # The terms that say what an article is about: the nouns of its title and keywords.
-        self.topic_terms = [self._topic(article) for article in self.articles]
-        n = len(self.articles)
+        self.topic_terms = [self._topic(document) for document in self._documents]
+        n = len(self._documents)
         self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
-        # Each example question as (terms, idf mass), so a search only sums the shared part.
-        self.question_terms: list[list[tuple[frozenset[str], float]]] = []
-        for article in self.articles:
-            entries = []
-            for question in article.questions:
-                asked = frozenset(self.normaliser.terms(question))
-                if asked:
-                    entries.append((asked, sum(self.idf.get(term, self.unknown_idf) for term in asked)))
-            self.question_terms.append(entries)
+        self._index_questions()
         # Known stems and words, grouped by length: a fuzzy lookup only scans
         # the lengths within reach.
         self._stems_by_length = _group_by_length(self.postings)
@@ -154,11 +166,33 @@ class Index:
         self._words_by_length = _group_by_length(self._word_stems)
         self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
 
+    def _index_questions(self) -> None:
+        """Every example question of every document, as arrays searched in one pass per question term.
+
+        Questions are numbered document by document (``_question_start`` holds where each document's
+        begin), with their idf mass; ``_question_postings`` maps a term to the questions that use it.
+        """
+        postings: dict[str, list[int]] = defaultdict(list)
+        masses: list[float] = []
+        starts = [0]
+        for document in self._documents:
+            for question in document.questions:
+                terms = set(self.normaliser.terms(question))
+                if terms:
+                    for term in terms:
+                        postings[term].append(len(masses))
+                    masses.append(sum(self.idf.get(term, self.unknown_idf) for term in terms))
+            starts.append(len(masses))
+        self._question_mass = np.array(masses, dtype=np.float64)
+        self._question_start = np.array(starts, dtype=np.int64)
+        self._question_postings = {term: np.array(ids, dtype=np.int32) for term, ids in postings.items()}
+        self._has_questions = np.diff(self._question_start) > 0
+
     @staticmethod
     def _idf(df: int, n: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _topic(self, article: Article) -> frozenset[str]:
+    def _topic(self, article: _Document) -> frozenset[str]:
         """The nouns (and names like SMTP, 993) of the title and keywords: what the article is about.
 
         German writes nouns with a capital letter, so a lower-case word there is a
@@ -171,7 +205,7 @@ class Index:
                     topic.update(self.normaliser.terms(token, document=True))
         return frozenset(topic)
 
-    def _fields(self, article: Article) -> dict[str, list[str]]:
+    def _fields(self, article: _Document) -> dict[str, list[str]]:
         terms = self.normaliser.terms
         return {
             "title": terms(article.title, document=True),
@@ -213,14 +247,16 @@ class Index:
             self._fuzzy_cache[key] = best
         return best
 
-    def search(self, question: str, limit: int = 10) -> list[Hit]:
-        """Articles ranked for the question, best first, scores in 0..1."""
-        question_words = list({word.text: word for word in self.normaliser.analyse(question)}.values())
-        if not question_words or not self.articles:
-            return []
-        coverage = np.zeros(len(self.articles))
+    def _score(self, text: str) -> _Scores:
+        """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
+        question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
+        if not question_words or not self._documents:
+            return _Scores({}, {}, 0.0, [], 0.0, set())
+        coverage = np.zeros(len(self._documents))
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
-        total_weight = 0.0
+        explained_words: list[tuple[float, np.ndarray]] = []  # per question word: weight, how each document explains it
+        unknown_words: set[str] = set()
+        total_weight = known_weight = 0.0
         for word in question_words:
             parts = [self._resolve(term, word.text) for term in word.parts]
             whole = self._resolve(word.whole, word.text) if word.whole else None
@@ -229,25 +265,78 @@ class Index:
             if len(known) < len(parts):  # an unknown part of a compound still weighs
                 weight = max(weight, self.unknown_idf)
             total_weight += weight
+            if known:
+                known_weight += weight
+            else:
+                unknown_words.add(word.text)
             for term, factor in known:
                 query_weights[term] = max(query_weights.get(term, 0.0), self.idf[term] * factor)
-            coverage += weight * self._word_coverage(parts, whole)
+            explained = self._word_coverage(parts, whole)
+            explained_words.append((weight, explained))
+            coverage += weight * explained
         covered = np.flatnonzero(coverage)
-        if not len(covered):
-            return []
-        # best first; ties keep article order, so results are deterministic
+        # best first; ties keep document order, so results are deterministic
         candidates = covered[np.argsort(-coverage[covered], kind="stable")[:CANDIDATES]].tolist()
-        hits = []
+        scores: dict[int, float] = {}
+        similarities: dict[int, float] = {}
+        all_similarities = self._question_similarities(query_weights, total_weight)
         for doc in candidates:
-            similarity = self._question_similarity(doc, query_weights, total_weight)
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(
-                coverage[doc]
-            ) / total_weight + QUESTION_SIMILARITY_WEIGHT * similarity
+            similarity = float(all_similarities[doc])
+            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
+            score += QUESTION_SIMILARITY_WEIGHT * similarity
             if not self._has_topic_term(doc, query_weights):
                 score *= OFF_TOPIC_FACTOR
-            hits.append(Hit(self.articles[doc], round(min(1.0, max(0.0, score)), 4)))
-        hits.sort(key=lambda hit: (-hit.score, hit.article.id))
-        return hits[:limit]
+            scores[doc] = min(1.0, max(0.0, score))
+            similarities[doc] = similarity
+        return _Scores(scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words)
+
+    def search(self, question: str, limit: int = 10) -> list[Hit]:
+        """Articles ranked for the question, best first, scores in 0..1."""
+        return list(self.rank(question).hits[:limit])
+
+    def rank(self, question: str) -> Ranking:
+        """Articles ranked for a whole message: its core, plus the error texts it carries.
+
+        The ranking is by the message's core (greetings and signature set aside);
+        its passages (sentences, windows of long sentences) are scored on their
+        own only to tell the decision whether the part that names the problem
+        agrees — ranking by the best passage was measured and ranks worse.
+        """
+        message = read_message(question)
+        whole = self._score(message.core)
+        scores = dict(whole.scores)
+        evidence = self.errors.matches(question)
+        for doc in evidence:
+            scores[doc] = min(1.0, scores.get(doc, 0.0) + ERROR_EVIDENCE_BONUS)
+        n = len(self.articles)
+        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._documents[doc].id))
+        hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
+        top_id = next((doc for doc in ordered if doc < n), None)
+        best_topic = next((doc for doc in ordered if doc >= n), None)
+        top = hits[0].score if hits else 0.0
+        topic_score = scores[best_topic] if best_topic is not None else 0.0
+        passage_best, agree = top, 1.0
+        if message.passages and top_id is not None:
+            passage_scores = [self._score(passage).scores for passage in message.passages]
+            passage_best = max((part.get(top_id, 0.0) for part in passage_scores), default=0.0)
+            tops = [max(part, key=lambda doc: (part[doc], -doc)) for part in passage_scores if part]
+            agree = sum(doc == top_id for doc in tops) / len(tops) if tops else 0.0
+        features = Features(
+            top=top,
+            margin=top - (hits[1].score if len(hits) > 1 else 0.0),
+            passage_best=passage_best,
+            similarity=whole.similarities.get(top_id, 0.0) if top_id is not None else 0.0,
+            known_share=whole.known_share,
+            foreign_share=whole.foreign_share(top_id) if top_id is not None else 0.0,
+            topic_lead=topic_score - top,
+            topic_score=topic_score,
+            unknown_nouns=_unknown_nouns(message.core, whole.unknown_words),
+            error_hit=float(top_id in evidence),
+            passages_agree=agree,
+            words=len(message.core.split()),
+        )
+        topic = self.topics[best_topic - n] if best_topic is not None and topic_score > top else None
+        return Ranking(hits, topic, features)
 
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
@@ -255,7 +344,7 @@ class Index:
         A compound counts once, not once per part: the better of its whole form
         and the mean of its parts.
         """
-        explained = np.zeros(len(self.articles))
+        explained = np.zeros(len(self._documents))
         for match in parts:
             if match is not None:
                 term, factor = match
@@ -272,19 +361,25 @@ class Index:
         topic = self.topic_terms[doc]
         return any(term in topic for term in query_weights)
 
-    def _question_similarity(self, doc: int, query_weights: dict[str, float], query_mass: float) -> float:
-        """Best idf-weighted Dice overlap of the question with one of the article's questions."""
-        best = 0.0
-        for question, question_mass in self.question_terms[doc]:
-            shared = sum(weight for term, weight in query_weights.items() if term in question)
-            if shared:
-                best = max(best, 2 * shared / (query_mass + question_mass))
+    def _question_similarities(self, query_weights: dict[str, float], query_mass: float) -> np.ndarray:
+        """Per document: the best idf-weighted Dice overlap of the question with one of its example questions."""
+        best = np.zeros(len(self._documents))
+        if not len(self._question_mass):
+            return best
+        shared = np.zeros(len(self._question_mass))
+        for term, weight in query_weights.items():
+            ids = self._question_postings.get(term)
+            if ids is not None:
+                shared[ids] += weight
+        dice = 2 * shared / (query_mass + self._question_mass)
+        starts = self._question_start[:-1][self._has_questions]
+        best[self._has_questions] = np.maximum.reduceat(dice, starts)
         return best
 
     def ask(self, question: str) -> Result:
         if not question.strip():
             return Result(question, "none", None, (), empty=True)
-        return decide(question, self.search(question, limit=SUGGESTIONS + 1))
+        return decide(question, self.rank(question), self.calibration)
 
     def by_id(self, article_id: str) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
@@ -297,17 +392,78 @@ def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:
     return dict(groups)
 
 
-def decide(question: str, hits: Iterable[Hit]) -> Result:
-    """answer (confident), suggest (unsure or a close runner-up) or none.
+def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
+    """answer (confident), suggest (the top three probably hold it) or none.
 
-    A "none" result may still carry weak hits as hints, for a reply like
-    "Dazu habe ich leider keinen passenden Artikel – vielleicht hilft …".
+    The probabilities come from the calibration fitted on labelled questions
+    (``faqbot eval --fit``); its thresholds keep wrong confident answers rare.
+    A "none" result may still carry weak hits as hints.
     """
-    ranked = [hit for hit in hits if hit.score >= HINT_MIN_SCORE]
-    if not ranked or ranked[0].score < SUGGEST_MIN_SCORE:
-        return Result(question, "none", None, tuple(ranked[:SUGGESTIONS]))
-    top = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if top.score >= ANSWER_MIN_SCORE and top.score - runner_up >= ANSWER_MIN_MARGIN:
-        return Result(question, "answer", top, tuple(ranked[1 : 1 + SUGGESTIONS]))
-    return Result(question, "suggest", None, tuple(ranked[:SUGGESTIONS]))
+    hits = [hit for hit in ranking.hits if hit.score >= HINT_MIN_SCORE]
+    probability = calibration.answer_probability(ranking.features)
+    if ranking.topic is not None or not hits:
+        return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), topic=ranking.topic, probability=probability)
+    if probability >= calibration.answer_threshold:
+        return Result(question, "answer", hits[0], tuple(hits[1 : 1 + SUGGESTIONS]), probability=probability)
+    if calibration.top3_probability(ranking.features) >= calibration.suggest_threshold:
+        return Result(question, "suggest", None, tuple(hits[:SUGGESTIONS]), probability=probability)
+    return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), probability=probability)
+
+
+_CAPITALISED_INSIDE = re.compile(r"(?<=[\w,;)] )[A-ZÄÖÜ][a-zäöüß]{3,}")
+
+
+def _unknown_nouns(text: str, unknown: set[str]) -> int:
+    """Nouns inside a sentence (German capitalises them) that no document knows: "Kneipenseite", "Glasfaser".
+
+    Such a noun usually names what the question is about, so an answer that ignores it is doubtful;
+    lower-case unknown words are mostly filler, dialect or typos.
+    """
+    return sum(1 for token in _CAPITALISED_INSIDE.findall(text) if fold(token) in unknown)
+
+
+class _Scores(NamedTuple):
+    scores: dict[int, float]  # document → score 0..1 (only the candidates)
+    similarities: dict[int, float]  # document → question similarity
+    known_share: float  # share of the text's weight carried by words the knowledge base knows
+    explained_words: list[tuple[float, np.ndarray]]  # per question word: its weight, how each document explains it
+    total_weight: float
+    unknown_words: set[str]  # folded words no document knows
+
+    def foreign_share(self, doc: int) -> float:
+        """Share of the text's weight in words that ``doc`` does not explain but another document does.
+
+        Such words name another topic ("FTP-Passwort vergessen" for the mailbox-password
+        article), unlike filler that no document knows.
+        """
+        if not self.total_weight:
+            return 0.0
+        foreign = 0.0
+        for weight, explained in self.explained_words:
+            own = float(explained[doc])
+            explained[doc] = 0.0  # the best of the others, without copying the array
+            best_other = float(explained.max())
+            explained[doc] = own
+            if best_other >= FOREIGN_MIN_EXPLAINED:
+                foreign += weight * max(0.0, best_other - own)
+        return foreign / self.total_weight
+
+
+class _Document(NamedTuple):
+    """What the index reads of an article or a topic."""
+
+    id: str
+    title: str
+    keywords: tuple[str, ...]
+    questions: tuple[str, ...]
+    text: str
+
+    @classmethod
+    def of_article(cls, article: Article) -> _Document:
+        return cls(article.id, article.title, article.keywords, article.questions, article.text)
+
+    @classmethod
+    def of_topic(cls, topic: Topic) -> _Document:
+        # Each of a topic's words ("FTP-Passwort") also serves as a tiny example question, so a topic
+        # is scored like an article: "FTP Passwort ändern" is close to it, "Passwort" alone is not.
+        return cls("~" + topic.id, topic.title, topic.words, topic.questions + topic.words, "")

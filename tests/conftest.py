@@ -18,7 +18,7 @@ def shipped():
 
 @pytest.fixture(scope="session")
 def index(shipped):
-    return Index(shipped.articles)
+    return Index(shipped.articles, shipped.topics)
 
 
 VALID_FRONT = """---

@@ -112,7 +112,7 @@ def test_eval_reports_figures_and_misses(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "In-scope top-1 accuracy: 50.0%" in out
     assert "Out-of-scope rejection:  100.0%" in out
-    assert "Zeile 3: erwartet spf-eintrag" in out
+    assert ".tsv:3: erwartet spf-eintrag" in out
     assert main(["eval", str(cases), "--min-accuracy", "0.9"]) == 1
     assert main(["eval", str(cases), "--min-accuracy", "50%", "--min-rejection", "1"]) == 0
 
@@ -129,3 +129,13 @@ def test_shipped_articles_found_from_another_folder(tmp_path):
     done = run("kb", "check", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("OK: 10 Artikel")
+
+
+def test_kb_check_warns_about_everyday_keywords_but_passes(write_article, capsys):
+
+    folder = write_article("a.md", VALID_FRONT.format(id="a").replace("  - eins", "  - viele\n  - Winmail"))
+    assert main(["kb", "check", "--articles", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "a.md:8: Hinweis: Das Stichwort „viele“ ist ein sehr häufiges Wort" in out
+    assert "Winmail" not in out
+    assert "1 Hinweis(e)" in out

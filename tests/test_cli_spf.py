@@ -32,7 +32,7 @@ def test_check_readable_report(capsys):
     out = capsys.readouterr().out
     assert "Warnung: „+all“ erlaubt jedem Server der Welt" in out
     assert "ptr" in out and "veraltet" in out
-    assert "DNS-Abfragen dieses Eintrags: 4 von höchstens 10" in out
+    assert "DNS-Abfragen dieses Eintrags: bis zu 4 von höchstens 10" in out
 
 
 def test_build_zone_line(capsys):
@@ -51,3 +51,16 @@ def test_build_json_with_options(capsys):
 def test_build_bad_input(capsys):
     assert main(["spf", "build", "--domain", "example.de", "--ip4", "1.2.3.999"]) == 2
     assert "Fehler: IPv4:" in capsys.readouterr().err
+
+
+def test_check_refuses_non_ascii_digits_with_a_message(capsys):
+    # "²" passes str.isdigit() and once crashed int(); only 0-9 are digits in SPF.
+    assert main(["spf", "check", "v=spf1 ip4:1.2.3.² -all"]) == 1
+    out = capsys.readouterr().out
+    assert "Ungültig." in out
+    assert "„1.2.3.²“ ist keine gültige IPv4-Adresse" in out
+
+
+def test_build_refuses_non_ascii_digits(capsys):
+    assert main(["spf", "build", "--domain", "example.de", "--ip4", "١٩٢.٠.٢.١"]) == 2
+    assert "keine gültige IPv4-Adresse" in capsys.readouterr().err

@@ -151,3 +151,44 @@ def test_every_problem_of_every_file_is_reported_and_good_files_load(tmp_path):
 def test_missing_folder(tmp_path):
     (problem,) = problems_of(tmp_path / "nicht-da")
     assert problem.endswith("Der Artikelordner existiert nicht oder ist kein Ordner.")
+
+
+def test_error_texts_are_read_and_checked(write_article):
+    folder = write_article(
+        "a.md", VALID_FRONT.format(id="a").replace("related: []", 'related: []\nerrors:\n  - "552 5.2.2"\n  - "550"\n  - 42')
+    )
+    result = load_articles(folder)
+    messages = [str(problem) for problem in result.problems]
+    assert any(":12: Der Fehlertext „550“ ist zu kurz" in m for m in messages), messages
+    assert any(":13: Ein Eintrag in „errors“ muss ein Text sein" in m for m in messages), messages
+
+
+def test_good_error_texts_reach_the_article(write_article):
+    folder = write_article("a.md", VALID_FRONT.format(id="a").replace("related: []", "related: []\nerrors: [OVERQUOTA]"))
+    (article,) = load_articles(folder).articles
+    assert article.errors == ("OVERQUOTA",)
+
+
+def test_out_of_scope_topics_are_validated_like_articles(write_article):
+    folder = write_article("a.md", VALID_FRONT.format(id="a"))
+    (folder / "out-of-scope.yaml").write_text(
+        "ftp:\n  title: FTP\n  words: [FTP, 21]\n  reply: Fragen Sie den Support.\n"
+        "Böse Id:\n  title: X\n  words: [x]\n  reply: y\n"
+        "ohne-antwort:\n  title: X\n  words: [x]\n  antwort: y\n",
+        encoding="utf-8",
+    )
+    result = load_articles(folder)
+    assert [topic.id for topic in result.topics] == ["ftp"]
+    assert result.topics[0].words == ("FTP", "21")
+    messages = [str(problem) for problem in result.problems]
+    assert any("out-of-scope.yaml:5: Die Themen-id „Böse Id“ ist ungültig" in m for m in messages), messages
+    assert any("out-of-scope.yaml:12: Unbekanntes Feld „antwort“" in m for m in messages), messages
+    assert any("Pflichtfeld „reply“ fehlt" in m for m in messages), messages
+
+
+def test_a_broken_topics_file_costs_the_topics_only(write_article):
+    folder = write_article("a.md", VALID_FRONT.format(id="a"))
+    (folder / "out-of-scope.yaml").write_text("ftp: [unclosed\n", encoding="utf-8")
+    result = load_articles(folder)
+    assert [a.id for a in result.articles] == ["a"] and result.topics == ()
+    assert any("out-of-scope.yaml" in str(problem) for problem in result.problems)

@@ -48,11 +48,24 @@ def test_says_none_when_no_article_fits(index, question):
 
 
 def test_quality_on_the_projects_own_questions(index):
-    """A regression guard on questions the thresholds were not tuned to alone."""
+    """A regression guard on the project's own questions (part of what the calibration is fitted on)."""
     report = evaluate(index, read_cases(DATA / "questions.tsv"))
-    assert report.accuracy >= 0.95
-    assert report.rejection >= 0.85
+    assert report.accuracy >= 0.85
+    assert report.rejection >= 0.95
     assert report.top3_recall >= 0.98
+    assert report.wrong_in_scope <= 0.02 and report.wrong_out_of_scope == 0
+
+
+def test_cross_validated_quality_on_the_corpus(index):
+    """The headline figures of the README, refitted here fold by fold: a change that hurts them fails."""
+    from faqbot.kb.evaluation import cross_validate
+    from faqbot.kb.fitting import fit
+
+    report = cross_validate(index, read_cases(DATA / "corpus.tsv"), 5, fit)
+    assert report.top1_ranked >= 0.93
+    assert report.accuracy >= 0.75
+    assert report.rejection >= 0.94
+    assert report.wrong_in_scope <= 0.015 and report.wrong_out_of_scope <= 0.035
 
 
 def test_scores_are_ranked_and_bounded(index):
@@ -62,11 +75,10 @@ def test_scores_are_ranked_and_bounded(index):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_suggest_when_two_articles_are_close(index):
+def test_no_confident_answer_when_two_articles_are_close(index):
     result = index.ask("Passwort")
-    assert result.status == "suggest"
+    assert result.status != "answer" and result.answer is None
     assert {h.article.id for h in result.suggestions[:2]} == {"email-passwort-aendern", "passwort-sicherheit"}
-    assert result.answer is None
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
@@ -92,8 +104,9 @@ def test_empty_question(index, question):
 def test_odd_input_gives_a_normal_result(index, question):
     result = index.ask(question)
     assert result.status in {"answer", "suggest", "none"}
-    if "Postfach" in question:
-        assert result.status == "answer" and result.answer.article.id == "postfach-voll"
+    if "Postfach" in question:  # the odd bytes around it do not hide the right article
+        shown = [result.answer] if result.answer else list(result.suggestions)
+        assert shown and shown[0].article.id == "postfach-voll", result
 
 
 def test_empty_knowledge_base():

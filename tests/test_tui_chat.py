@@ -97,7 +97,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask(pilot, "Passwort")
+        reply = await ask(pilot, "Passwort Postfach")
         assert reply.reply.kind == "suggest"
         assert "Meinten Sie" in reply.query_one(Markdown).source
         choices = reply.query_one(OptionList)

@@ -127,6 +127,47 @@ async def test_unanswered_lookup_shows_progress_then_a_message(make_app, monkeyp
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert not screen.query_one("#lookup-status").display
-            assert "Zeitüberschreitung" in text_of(screen, "#check-report Static")
+            report = text_of(screen, "#check-report Static")
+            assert "Zeitüberschreitung" in report
+            # Unreachable DNS is not a missing record (issue 19, point 7).
+            assert "example.test oder ihr DNS ist nicht erreichbar" in report
+            assert "kein SPF-Eintrag veröffentlicht" not in report
     finally:
         sock.close()
+
+
+async def test_lookup_takes_sender_and_helo(make_app, nameserver, monkeypatch):
+    # macro.test allows exactly bob sending with HELO mail.example (exists:%{l}.%{h}.allow.test).
+    monkeypatch.setenv("FAQBOT_NAMESERVER", nameserver)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.click("#--content-tab-check")
+        await pilot.pause()
+        screen.query_one("#check-input", Input).value = "macro.test"
+        screen.query_one("#check-ip", Input).value = "192.0.2.1"
+        screen.query_one("#check-sender", Input).value = "bob@macro.test"
+        screen.query_one("#check-helo", Input).value = "mail.example"
+        await pilot.pause()
+        await pilot.click("#lookup")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = text_of(screen, "#check-report Static")
+        assert "Ergebnis: pass" in report
+        assert "Diese Prüfung brauchte 1 DNS-Abfragen" in report
+
+
+async def test_non_ascii_digits_are_a_message_not_a_crash(make_app):
+    # int("²") once ended the session, also when served.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_spf(pilot)
+        screen.query_one("#build-domain", Input).value = "example.de"
+        screen.query_one("#build-ip4", Input).value = "1.2.3.²"
+        await pilot.pause()
+        assert "„1.2.3.²“ ist keine gültige IPv4-Adresse" in text_of(screen, "#build-result")
+        await pilot.click("#--content-tab-check")
+        await pilot.pause()
+        screen.query_one("#check-input", Input).value = "v=spf1 ip4:١٩٢.٠.٢.١ -all"
+        await pilot.pause()
+        assert "Der Eintrag ist ungültig" in text_of(screen, "#check-report Static")

@@ -13,54 +13,37 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from faqbot.bot.cli import evaluate as cli_evaluate
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
-from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.common import add_articles_option, load_index
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
 
-def _add_articles_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    parser.add_argument(
-        "--articles",
-        metavar="DIR",
-        # Subcommands must not reset a folder given before them (faqbot --articles X ask …).
-        default=None if top_level else argparse.SUPPRESS,
-        help="Ordner mit eigenen Artikeln (Standard: $FAQBOT_ARTICLES, sonst die mitgelieferten)",
-    )
-
-
-def _load_index(args: argparse.Namespace):
-    """The index over the good articles; problems go to stderr in one line."""
-    from faqbot.kb.cache import load_index
-    from faqbot.kb.location import articles_dir
-
-    folder = articles_dir(args.articles)
-    loaded = load_index(folder)
-    if loaded.problem_count:
-        print(
-            f"Hinweis: {loaded.problem_count} Problem(e) in den Artikeln unter {folder} – "
-            f"Details zeigt „faqbot kb check --articles {folder}“.",
-            file=sys.stderr,
-        )
-    return loaded.index
-
-
 def cmd_kb_check(args: argparse.Namespace) -> int:
+    from faqbot.kb.keyword_check import common_keyword_warnings
     from faqbot.kb.loader import load_articles
     from faqbot.kb.location import articles_dir
 
     folder = articles_dir(args.articles)
     result = load_articles(folder)
-    for problem in result.problems:
+    problems = [*result.problems, *common_keyword_warnings(result.articles)]
+    for problem in problems:
         print(problem)
-    if result.problems:
-        files = len({problem.path for problem in result.problems})
-        print(f"{len(result.problems)} Problem(e) in {files} Datei(en) gefunden.", file=sys.stderr)
+    errors = [problem for problem in problems if not problem.warning]
+    if errors:
+        files = len({problem.path for problem in errors})
+        print(f"{len(errors)} Problem(e) in {files} Datei(en) gefunden.", file=sys.stderr)
         return EXIT_PROBLEMS
     questions = sum(len(article.questions) for article in result.articles)
     categories = len({article.category for article in result.articles})
-    print(f"OK: {len(result.articles)} Artikel, {questions} Fragen, {categories} Kategorien in {folder}")
+    hints = f", {len(problems)} Hinweis(e)" if problems else ""
+    print(
+        f"OK: {len(result.articles)} Artikel, {questions} Fragen, {categories} Kategorien, "
+        f"{len(result.topics)} Themen ohne Artikel{hints} in {folder}"
+    )
     return EXIT_OK
 
 
@@ -74,35 +57,29 @@ def result_json(result) -> dict:
         "status": result.status,
         "answer": _hit_json(result.answer) if result.answer else None,
         "suggestions": [_hit_json(hit) for hit in result.suggestions],
+        "topic": result.topic.id if result.topic else None,
     }
 
 
-def _print_result(result) -> None:
-    from faqbot.bot import wording
+def _print_reply(reply) -> None:
+    """The chat's reply, for the terminal: the same turn (bot.dialog), rendered with Rich."""
+    from rich.console import Console
+    from rich.markdown import Markdown
 
-    if result.empty:
-        print(wording.EMPTY_QUESTION)
+    console = Console()
+    if reply.article is not None:
+        console.print(Markdown(reply.article.body))
+        if reply.suggestions:
+            console.print("\nSiehe auch: " + "; ".join(article.title for article in reply.suggestions), markup=False)
         return
-    if result.status == "answer":
-        from rich.console import Console
-        from rich.markdown import Markdown
-
-        article = result.answer.article
-        console = Console()
-        console.print(Markdown(article.body))
-        if result.suggestions:
-            console.print("\nSiehe auch: " + "; ".join(hit.article.title for hit in result.suggestions), markup=False)
-        return
-    if result.status == "suggest":
-        print(wording.DID_YOU_MEAN)
-        for hit in result.suggestions:
-            print(f"  • {hit.article.title}  (faqbot ask „{hit.article.id}“)")
-        return
-    print(wording.NO_ARTICLE)
+    console.print(Markdown(reply.text))
+    if reply.kind == "suggest":
+        for article in reply.suggestions:
+            console.print(f"  • {article.title}  (faqbot ask „{article.id}“)", markup=False, highlight=False)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    index = _load_index(args)
+    index = load_index(args)
     if args.question == "-":
         # One question per line in, one JSON object per line out, in order.
         for line in sys.stdin:
@@ -110,49 +87,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         return EXIT_OK
-    result = index.ask(args.question)
     if args.json:
-        print(json.dumps(result_json(result), ensure_ascii=False))
+        print(json.dumps(result_json(index.ask(args.question)), ensure_ascii=False))
     else:
-        _print_result(result)
+        from faqbot.bot.dialog import Dialog
+
+        _print_reply(Dialog(index).reply(args.question))
     return EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from faqbot.kb.evaluation import CaseFileError, evaluate, read_cases
-
-    try:
-        cases = read_cases(Path(args.file))
-    except CaseFileError as error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
-    index = _load_index(args)
-    known = {article.id for article in index.articles}
-    for case in cases:
-        unknown = sorted(case.expected - known)
-        if unknown:
-            print(f"{args.file}:{case.line}: unbekannte Artikel-id {', '.join(unknown)}", file=sys.stderr)
-    report = evaluate(index, cases)
-    inside = sum(1 for o in report.outcomes if o.in_scope)
-    print(f"Fragen: {len(report.outcomes)} ({inside} mit Artikel, {len(report.outcomes) - inside} ohne)")
-    print(f"In-scope top-1 accuracy: {report.accuracy:.1%}")
-    print(f"In-scope top-3 recall:   {report.top3_recall:.1%}")
-    print(f"In-scope MRR:            {report.mrr:.3f}")
-    print(f"Out-of-scope rejection:  {report.rejection:.1%}")
-    if report.misses:
-        print("\nFehler:")
-    for outcome in report.misses:
-        expected = "|".join(sorted(outcome.case.expected)) or "-"
-        got = outcome.result.answer.article.id if outcome.result.answer else "-"
-        top = ", ".join(f"{h.article.id} {h.score:.2f}" for h in outcome.result.suggestions) or "keine"
-        print(
-            f"  Zeile {outcome.case.line}: erwartet {expected}, Status {outcome.result.status}, "
-            f"Antwort {got}; Rang {outcome.rank or '-'}; Vorschläge: {top} — {outcome.case.question}"
-        )
-    failed = (args.min_accuracy is not None and report.accuracy < args.min_accuracy) or (
-        args.min_rejection is not None and report.rejection < args.min_rejection
-    )
-    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
@@ -232,19 +173,12 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError("erwartet wird ein Datum wie 2026-11-01") from None
 
 
-def _share(text: str) -> float:
-    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("erwartet wird ein Anteil zwischen 0 und 1 (oder 0% bis 100%)")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot",
         description="FAQ-Bot für den E-Mail-Dienst von Plusnet WebServer.",
     )
-    _add_articles_option(parser, top_level=True)
+    add_articles_option(parser, top_level=True)
     _add_log_options(parser, top_level=True)
     parser.set_defaults(func=cmd_app)
     commands = parser.add_subparsers(dest="command", metavar="BEFEHL")
@@ -252,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="den Chat für Kunden starten (Standard ohne Befehl)")
     agent = commands.add_parser("agent", help="die Konsole für den Support starten: suchen, Vorschau, in ein Ticket kopieren")
     for app_command in (chat, agent):
-        _add_articles_option(app_command)
+        add_articles_option(app_command)
         _add_log_options(app_command)
         app_command.set_defaults(func=cmd_app)
 
@@ -270,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
     )
-    _add_articles_option(serve)
+    add_articles_option(serve)
     _add_log_options(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -284,26 +218,19 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help="Wissensbasis prüfen")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="BEFEHL", required=True)
     check = kb_commands.add_parser("check", help="alle Artikel prüfen und jedes Problem nennen")
-    _add_articles_option(check)
+    add_articles_option(check)
     check.set_defaults(func=cmd_kb_check)
 
     ask = commands.add_parser("ask", help="eine Frage beantworten („-“: eine Frage je Zeile von stdin, JSON Lines)")
     ask.add_argument("question", metavar="FRAGE")
     ask.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
-    _add_articles_option(ask)
+    add_articles_option(ask)
     ask.set_defaults(func=cmd_ask)
 
     cli_spf.add_commands(commands)
     cli_ports.add_commands(commands)
 
-    evaluation = commands.add_parser("eval", help="Trefferquote auf einer Fragensammlung (TSV) messen")
-    evaluation.add_argument("file", metavar="DATEI")
-    evaluation.add_argument("--min-accuracy", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Trefferquote darunter liegt")
-    evaluation.add_argument(
-        "--min-rejection", type=_share, metavar="ANTEIL", help="Exit 1, wenn die Ablehnungsquote darunter liegt"
-    )
-    _add_articles_option(evaluation)
-    evaluation.set_defaults(func=cmd_eval)
+    cli_evaluate.add_commands(commands)
     return parser
 
 

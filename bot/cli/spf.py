@@ -30,9 +30,16 @@ def add_commands(commands) -> None:
     build.add_argument("--json", action="store_true")
     build.set_defaults(func=cmd_build)
 
-    lookup = spf_commands.add_parser("lookup", help="den veröffentlichten SPF-Eintrag einer Domain prüfen")
-    lookup.add_argument("domain", metavar="DOMAIN")
+    lookup = spf_commands.add_parser(
+        "lookup",
+        help="den veröffentlichten SPF-Eintrag einer Domain prüfen",
+        description="Ohne --sender wird postmaster@DOMAIN geprüft; DOMAIN darf dann fehlen, wenn --sender oder --helo "
+        'sie nennt. Ein leerer Absender (--sender "") prüft wie ein Mailserver postmaster@HELO.',
+    )
+    lookup.add_argument("domain", metavar="DOMAIN", nargs="?")
     lookup.add_argument("--ip", help="prüfen, ob diese IP-Adresse für die Domain senden darf")
+    lookup.add_argument("--sender", metavar="ADRESSE", help="der Absender (MAIL FROM), z. B. info@example.de")
+    lookup.add_argument("--helo", metavar="NAME", help="der HELO-/EHLO-Name des sendenden Servers")
     lookup.add_argument("--nameserver", metavar="HOST[:PORT]", help="diesen Nameserver fragen (Standard: der des Systems)")
     lookup.add_argument("--timeout", type=float, default=5.0, metavar="SEKUNDEN")
     lookup.add_argument("--json", action="store_true")
@@ -60,7 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("\nBedeutung:")
         for term in result.terms:
             print(f"  {term.text:<32} {term.explanation}")
-    print(f"\nDNS-Abfragen dieses Eintrags: {result.dns_lookups} von höchstens 10")
+    print(f"\nDNS-Abfragen dieses Eintrags: bis zu {result.dns_lookups} von höchstens 10")
     return EXIT_OK if result.valid else EXIT_PROBLEMS
 
 
@@ -93,7 +100,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_lookup(args: argparse.Namespace) -> int:
     from faqbot.bot.helpers.spf_lookup import lookup
 
-    report = lookup(args.domain, ip=args.ip, nameserver=args.nameserver, timeout=args.timeout)
+    if args.domain is None and args.sender is None and args.helo is None:
+        print("Fehler: Bitte geben Sie eine Domain an (oder --sender bzw. --helo).", file=sys.stderr)
+        return EXIT_USAGE
+    report = lookup(args.domain, ip=args.ip, sender=args.sender, helo=args.helo, nameserver=args.nameserver, timeout=args.timeout)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -105,9 +115,16 @@ def cmd_lookup(args: argparse.Namespace) -> int:
             print(f"SPF-Eintrag: {report.record}")
         if report.record:
             print(
-                f"DNS-Abfragen (mit includes): {report.dns_lookups} von höchstens 10; ohne Ergebnis: {report.void_lookups} von höchstens 2"
+                f"DNS-Abfragen mit allen includes: bis zu {report.dns_lookups} von höchstens 10; "
+                f"ohne Ergebnis: bis zu {report.void_lookups} von höchstens 2"
             )
         if report.result_explanation:
-            print(f"Ergebnis für {args.ip}: {report.result_explanation}")
+            who = f" (Absender {report.sender or 'postmaster@' + report.domain}, HELO {report.helo or report.domain})"
+            print(f"Ergebnis für {args.ip}{who if args.sender is not None or args.helo else ''}: {report.result_explanation}")
+            if report.evaluation_lookups is not None:
+                print(
+                    f"Diese Prüfung brauchte {report.evaluation_lookups} DNS-Abfragen, "
+                    f"davon {report.evaluation_void_lookups} ohne Ergebnis"
+                )
         _print_findings(report.errors, report.warnings)
     return EXIT_OK if not report.errors else EXIT_PROBLEMS

@@ -14,6 +14,7 @@ PROVIDER_INCLUDE = "_spf.broadspeed.de"
 MAX_DNS_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_STRING_LENGTH = 255  # one character-string of a TXT record
 MAX_UDP_SAFE_BYTES = 450  # beyond this a DNS answer may not fit a UDP packet
+MAX_RECORD_BYTES = 65_535  # all the data one DNS record can hold; anything longer was not read from DNS
 
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 DNS_QUERYING = frozenset({"include", "a", "mx", "ptr", "exists", "redirect"})
@@ -25,14 +26,17 @@ QUALIFIER_DE = {
     "?": "sind weder erlaubt noch verboten (neutral)",
 }
 
-_MODIFIER = re.compile(r"^([a-z][a-z0-9\-_.]*)=(.*)$", re.IGNORECASE)
-_MECHANISM = re.compile(r"^([+\-~?]?)([a-z][a-z0-9\-_.]*)(.*)$", re.IGNORECASE)
+# Used with fullmatch: "$" would also match before a final newline, and a newline is no term.
+_MODIFIER = re.compile(r"([a-z][a-z0-9\-_.]*)=(.*)", re.IGNORECASE | re.DOTALL)
+_MECHANISM = re.compile(r"([+\-~?]?)([a-z][a-z0-9\-_.]*)(.*)", re.IGNORECASE | re.DOTALL)
 _MACRO_LETTERS = "slodiphcrtv"
 _EXP_ONLY_MACRO_LETTERS = "crt"
-_MACRO_EXPAND = re.compile(r"%\{([a-z])(\d*)(r?)([.\-+,/_=]*)\}", re.IGNORECASE)
-_TOPLABEL = re.compile(r"^(?=.*[a-z])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", re.IGNORECASE)
-_IP4_CIDR = re.compile(r"^/(0|[1-9]\d?)$")
-_DUAL_CIDR = re.compile(r"^(?:/(0|[1-9]\d?))?(?://(0|[1-9]\d{0,2}))?$")
+# [0-9], not \d: only ASCII digits are digits in SPF (\d also matches "²" and "١").
+_MACRO_EXPAND = re.compile(r"%\{([a-z])([0-9]*)(r?)([.\-+,/_=]*)\}", re.IGNORECASE)
+_TOPLABEL = re.compile(r"(?=.*[a-z])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", re.IGNORECASE | re.DOTALL)
+_IP4_CIDR = re.compile(r"/(0|[1-9][0-9]?)")
+_DUAL_CIDR = re.compile(r"(?:/(0|[1-9][0-9]?))?(?://(0|[1-9][0-9]{0,2}))?")
+_IP4_OCTET = re.compile(r"0|[1-9][0-9]{0,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class CheckResult:
 # --- input forms -----------------------------------------------------------------
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
 def unquote(text: str) -> str:
@@ -92,15 +97,16 @@ def unquote(text: str) -> str:
     if '"' in text:
         strings = _QUOTED.findall(text)
         if strings:
-            # A TXT record's strings are joined without anything between them (RFC 7208 3.3).
-            return "".join(s.replace('\\"', '"').replace("\\\\", "\\") for s in strings)
+            # A TXT record's strings are joined without anything between them (RFC 7208 3.3);
+            # one pass over each string, so the work grows linearly with the text.
+            return "".join(_ESCAPED.sub(r"\1", s) for s in strings)
     match = re.search(r"\bTXT\s+(v=spf1.*)$", text, re.IGNORECASE)
     return match.group(1).strip() if match else text
 
 
 def is_spf_record(text: str) -> bool:
     """Whether a TXT string is an SPF record: "v=spf1" alone or followed by a space."""
-    return re.match(r"^v=spf1( |$)", text, re.IGNORECASE) is not None
+    return re.match(r"v=spf1( |\Z)", text, re.IGNORECASE) is not None
 
 
 # --- domain-specs and macros ----------------------------------------------------
@@ -121,9 +127,9 @@ def _check_macro_string(value: str, *, in_exp: bool) -> str | None:
                 return "Ein „%“ muss ein Makro einleiten (%{…}, %%, %_ oder %-); für ein Prozentzeichen schreiben Sie %%."
             letter = match.group(1).lower()
             if letter not in _MACRO_LETTERS:
-                return f"Unbekannter Makro-Buchstabe „{match.group(1)}“ in {match.group(0)}. Erlaubt: s l o d i p h v (und c r t nur in exp)."
+                return f"Unbekannter Makro-Buchstabe „{match.group(1)}“ in {match.group(0)}. Erlaubt: s l o d i p h v (c r t nur im Erklärungstext)."
             if letter in _EXP_ONLY_MACRO_LETTERS and not in_exp:
-                return f"Das Makro {match.group(0)} ist nur in exp= erlaubt."
+                return f"Das Makro {match.group(0)} ist nur im Erklärungstext erlaubt (dem TXT-Eintrag, auf den exp= zeigt), nicht in einer Domain."
             position += len(match.group(0))
             continue
         if not ("\x21" <= char <= "\x7e"):
@@ -132,30 +138,44 @@ def _check_macro_string(value: str, *, in_exp: bool) -> str | None:
     return None
 
 
-def _check_domain_spec(value: str, *, in_exp: bool = False) -> str | None:
-    """An error message for a bad domain-spec (RFC 7208 7.1), or None."""
+def _check_domain_spec(value: str) -> str | None:
+    """An error message for a bad domain-spec (RFC 7208 7.1), or None.
+
+    c, r and t are never allowed here, not even in exp=: they belong to the explanation
+    text that exp= points to (RFC 7208 7.3), not to the domain.
+    """
     if not value:
         return "Hier fehlt die Domain."
-    problem = _check_macro_string(value, in_exp=in_exp)
+    problem = _check_macro_string(value, in_exp=False)
     if problem:
         return problem
-    if _MACRO_EXPAND.search(value) and re.search(r"%\{[a-z]\d*r?[.\-+,/_=]*\}$", value, re.IGNORECASE):
-        return None  # ends in a macro: the domain is only known when the record is evaluated
+    if re.search(r"(%\{[a-z][0-9]*r?[.\-+,/_=]*\}|%%|%_|%-)\Z", value, re.IGNORECASE):
+        return None  # ends in a macro-expand (RFC 7208 7.1): the domain is only known when the record is evaluated
     name = value[:-1] if value.endswith(".") else value
     labels = name.split(".")
-    if len(labels) < 2 or not all(labels):
+    # The syntax asks only for "." toplabel at the end (RFC 7208 7.1); empty or overlong labels
+    # before it are valid syntax for a name that cannot exist (see _impossible_name).
+    if len(labels) < 2 or not labels[-1]:
         return f"„{value}“ ist keine vollständige Domain (z. B. example.de)."
-    if not _TOPLABEL.match(labels[-1]):
+    if not _TOPLABEL.fullmatch(labels[-1]):
         return f"„{value}“ endet nicht auf eine gültige Top-Level-Domain."
     return None
+
+
+def _impossible_name(value: str) -> bool:
+    """A domain-spec without macros that no DNS name can match (RFC 7208 4.3: treated as nonexistent)."""
+    if "%" in value:
+        return False
+    labels = (value[:-1] if value.endswith(".") else value).split(".")
+    return not all(0 < len(label) <= 63 for label in labels)
 
 
 def _check_ip4(value: str) -> str | None:
     address, slash, cidr = value.partition("/")
     parts = address.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and (p == "0" or not p.startswith("0")) and int(p) <= 255 for p in parts):
+    if len(parts) != 4 or not all(_IP4_OCTET.fullmatch(p) and int(p) <= 255 for p in parts):
         return f"„{address}“ ist keine gültige IPv4-Adresse (vier Zahlen von 0 bis 255, ohne führende Nullen)."
-    if slash and (not _IP4_CIDR.match("/" + cidr) or int(cidr) > 32):
+    if slash and (not _IP4_CIDR.fullmatch("/" + cidr) or int(cidr) > 32):
         return f"„/{cidr}“ ist kein gültiges IPv4-Präfix (0 bis 32)."
     return None
 
@@ -163,23 +183,25 @@ def _check_ip4(value: str) -> str | None:
 def _check_ip6(value: str) -> str | None:
     address, slash, cidr = value.partition("/")
     try:
+        if "%" in address:  # a scope such as %eth0 means something only on one machine
+            raise ValueError(address)
         ipaddress.IPv6Address(address)
     except ValueError:
         return f"„{address}“ ist keine gültige IPv6-Adresse."
-    if slash and (not re.match(r"^(0|[1-9]\d{0,2})$", cidr) or int(cidr) > 128):
+    if slash and (not re.fullmatch(r"0|[1-9][0-9]{0,2}", cidr) or int(cidr) > 128):
         return f"„/{cidr}“ ist kein gültiges IPv6-Präfix (0 bis 128)."
     return None
 
 
 def _split_dual_cidr(rest: str) -> tuple[str, str]:
     """(domain-spec, dual-cidr) of what follows a or mx, e.g. ":example.de/24//64"."""
-    match = re.search(r"(/(0|[1-9]\d?))?(//(0|[1-9]\d{0,2}))?$", rest)
+    match = re.search(r"(/(0|[1-9][0-9]?))?(//(0|[1-9][0-9]{0,2}))?\Z", rest)
     cidr = match.group(0) if match else ""
     return rest[: len(rest) - len(cidr)], cidr
 
 
 def _check_dual_cidr(cidr: str) -> str | None:
-    match = _DUAL_CIDR.match(cidr)
+    match = _DUAL_CIDR.fullmatch(cidr)
     if not match:
         return f"„{cidr}“ ist keine gültige Präfixlänge (z. B. /24 oder /24//64)."
     if match.group(1) and int(match.group(1)) > 32:
@@ -228,7 +250,11 @@ def _explain_modifier(name: str, value: str) -> str:
 
 def check(text: str) -> CheckResult:
     """Validate and explain a record. Never raises, whatever the input."""
+    if len(text) > 2 * MAX_RECORD_BYTES:  # quotes and escapes at most double a record's length
+        return _too_long(text[:40] + "…", len(text))
     record = unquote(text)
+    if len(record.encode("utf-8")) > MAX_RECORD_BYTES:
+        return _too_long(record[:40] + "…", len(record.encode("utf-8")))
     result = CheckResult(record)
     error, warn = result.errors.append, result.warnings.append
 
@@ -257,26 +283,44 @@ def check(text: str) -> CheckResult:
             continue
         result.terms.append(term)
         if term.kind == "modifier":
-            if term.name in ("redirect", "exp"):
-                if term.name in modifiers_seen:
-                    error(Finding("duplicate-modifier", f"„{term.name}=“ darf nur einmal vorkommen.", raw))
-                modifiers_seen[term.name] = raw
+            # RFC 7208 6 names redirect and exp; pyspf, whose verdict the lookup reports, holds
+            # every modifier to once (a second "v=spf1" is two records glued together).
+            if term.name in modifiers_seen:
+                error(Finding("duplicate-modifier", f"„{term.name}=“ darf nur einmal vorkommen.", raw))
+            modifiers_seen[term.name] = raw
         elif all_term is not None:
             warn(Finding("after-all", f"„{raw}“ steht nach „{all_term}“ und wird nie ausgewertet.", raw))
         elif term.name == "all":
             all_term = raw
-        if term.name in DNS_QUERYING:
-            result.dns_lookups += 1
+        elif term.name in DNS_QUERYING and term.kind == "mechanism":
+            result.dns_lookups += 1  # only terms before "all" are ever evaluated
+    if "redirect" in modifiers_seen and all_term is None:
+        result.dns_lookups += 1  # with "all" present, redirect= is never used
 
     if result.dns_lookups > MAX_DNS_LOOKUPS:
-        error(
+        # A worst case: evaluation stops at the first matching term, so a sender may well
+        # get its verdict before the eleventh lookup. Hence a warning, not an error.
+        warn(
             Finding(
                 "too-many-lookups",
-                f"Der Eintrag braucht {result.dns_lookups} DNS-Abfragen; erlaubt sind höchstens {MAX_DNS_LOOKUPS} "
-                "(include, a, mx, ptr, exists, redirect). Empfänger werten ihn sonst als Fehler (permerror).",
+                f"Bis zu {result.dns_lookups} DNS-Abfragen, wenn keine frühere Regel passt; erlaubt sind höchstens "
+                f"{MAX_DNS_LOOKUPS} (include, a, mx, ptr, exists, redirect). Wird die Grenze bei einer Prüfung "
+                "überschritten, werten Empfänger das als Fehler (permerror).",
             )
         )
     _policy_warnings(result, all_term, "redirect" in modifiers_seen)
+    return result
+
+
+def _too_long(shown: str, length: int) -> CheckResult:
+    result = CheckResult(shown)
+    result.errors.append(
+        Finding(
+            "too-long",
+            f"Der Text ist {length} Zeichen lang; ein DNS-Eintrag fasst höchstens {MAX_RECORD_BYTES} Bytes. "
+            "Bitte fügen Sie nur den SPF-Eintrag ein.",
+        )
+    )
     return result
 
 
@@ -284,20 +328,16 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
     error = result.errors.append
     value: str | None
     problem: str | None
-    modifier = _MODIFIER.match(raw)
+    modifier = _MODIFIER.fullmatch(raw)
     if modifier:
         name, value = modifier.group(1).lower(), modifier.group(2)
-        problem = (
-            _check_domain_spec(value, in_exp=name == "exp")
-            if name in ("redirect", "exp")
-            else _check_macro_string(value, in_exp=False)
-        )
+        problem = _check_domain_spec(value) if name in ("redirect", "exp") else _check_macro_string(value, in_exp=False)
         if problem:
             error(Finding("syntax", f"{raw}: {problem}", raw))
             return None
         return Term(raw, None, name, value, _explain_modifier(name, value), "modifier")
 
-    mechanism = _MECHANISM.match(raw)
+    mechanism = _MECHANISM.fullmatch(raw)
     if mechanism is None:
         error(Finding("syntax", f"„{raw}“ ist kein gültiger Mechanismus oder Modifikator.", raw))
         return None
@@ -322,6 +362,8 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
         else:
             value = rest[1:]
             problem = _check_domain_spec(value)
+            if not problem and name == "include" and value.lower().rstrip(".") == "%{d}":
+                problem = "include:%{d} bindet den eigenen Eintrag ein – eine Schleife, die immer zu permerror führt."
     elif name in ("a", "mx"):
         spec, cidr = _split_dual_cidr(rest)
         if spec and not spec.startswith(":"):
@@ -346,6 +388,14 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
     if problem:
         error(Finding("syntax", f"{raw}: {problem}", raw))
         return None
+    if value and name not in ("ip4", "ip6") and _impossible_name(value):
+        result.warnings.append(
+            Finding(
+                "impossible-name",
+                f"„{value}“ kann es im DNS nicht geben (leerer Namensteil oder mehr als 63 Zeichen): „{raw}“ trifft nie zu.",
+                raw,
+            )
+        )
     shown = f"{value}{cidr}" if name in ("ip4", "ip6") else value
     return Term(raw, qualifier, name, shown, _explain_mechanism(qualifier, name, shown, "" if name in ("ip4", "ip6") else cidr))
 
@@ -427,7 +477,7 @@ class BuiltRecord:
     check: CheckResult
 
 
-_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # "_" as in _spf.example.com
+_DOMAIN_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")  # "_" as in _spf.example.com
 
 
 def normalise_domain(domain: str) -> str:
@@ -440,9 +490,9 @@ def normalise_domain(domain: str) -> str:
     except UnicodeError:
         raise SpfInputError(f"„{domain}“ ist keine gültige Domain.") from None
     labels = ascii_name.split(".")
-    if len(labels) < 2 or len(ascii_name) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or len(ascii_name) > 253 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
         raise SpfInputError(f"„{domain}“ ist keine gültige Domain (z. B. example.de).")
-    if not _TOPLABEL.match(labels[-1]):
+    if not _TOPLABEL.fullmatch(labels[-1]):
         raise SpfInputError(f"„{domain}“ endet nicht auf eine gültige Top-Level-Domain.")
     return ascii_name
 

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
 
+from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
@@ -70,7 +71,7 @@ class FaqApp(App[None]):
                 lambda: PortsScreen(self.save_text, restricted=served, cursor_blink=cursor_blink),
             ),
         }
-        self.title = "Plusnet WebServer – E-Mail-Hilfe"
+        self.title = wording.APP_TITLE
         self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
+from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
@@ -77,9 +78,7 @@ class ChatScreen(Screen[None]):
         self.query_one("#question").focus()
 
     def _greet(self) -> None:
-        topics = ", ".join(categories(self.dialog.index))
-        greeting = f"Guten Tag! Ich beantworte Fragen zum E-Mail-Dienst von Plusnet WebServer.\n\nThemen: {topics}."
-        self._show(Reply("smalltalk", greeting, intent="greeting"))
+        self._show(self.dialog.greeting())
 
     # --- the conversation -------------------------------------------------
 
@@ -124,8 +123,7 @@ class ChatScreen(Screen[None]):
         turn_id = None
         log = self.conversation_log
         if log is not None and reply.kind != "empty":
-            top = reply.article or (reply.suggestions[0] if reply.kind == "suggest" and reply.suggestions else None)
-            turn_id = log.record(text, reply.kind, article_id=top.id if top else None, score=reply.score)
+            turn_id = log.record(text, reply.kind, article_id=reply.logged_article_id, score=reply.score)
         self.post_message(self.ReplyReady(placeholder, reply, turn_id))
 
     @work(thread=True, group="log")
@@ -168,11 +166,8 @@ class ChatScreen(Screen[None]):
     def _feedback(self, event: BotMessage.FeedbackGiven) -> None:
         if event.turn_id is not None:
             self._log_feedback(event.turn_id, event.helpful)
-        self.transcript.append(("Sie", "Ja, das war hilfreich." if event.helpful else "Nein, das hat nicht geholfen."))
-        if event.helpful:
-            self._show(Reply("smalltalk", "Danke für Ihre Rückmeldung! Haben Sie noch eine Frage?", intent="thanks"))
-        elif event.reply.article is not None:
-            self._show(self.dialog.not_helpful(event.reply.article, event.reply.suggestions))
+        self.transcript.append(("Sie", wording.FEEDBACK_YES if event.helpful else wording.FEEDBACK_NO))
+        self._show(self.dialog.feedback(event.reply, event.helpful))
         self._back_to_question()
 
     @on(BotMessage.HelperRequested)

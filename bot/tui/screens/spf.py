@@ -112,6 +112,12 @@ class SpfScreen(Screen[None]):
                             cursor_blink=self.cursor_blink,
                         )
                         yield Button("Live prüfen", id="lookup", disabled=True)
+                    with Horizontal(classes="lookup-row"):
+                        # What the receiving server saw; only records with macros need them.
+                        yield BoundedInput(
+                            placeholder="Absender (optional), z. B. info@example.de", id="check-sender", max_length=320
+                        )
+                        yield BoundedInput(placeholder="HELO-Name (optional)", id="check-helo", max_length=253)
                     with Horizontal(id="lookup-status"):
                         yield LoadingIndicator()
                         yield Static(id="lookup-status-text")
@@ -201,24 +207,26 @@ class SpfScreen(Screen[None]):
         widgets += _finding_widgets(result.errors, result.warnings)
         for term in result.terms:
             widgets.append(Static(Content.assemble((term.text, "bold"), "\n", term.explanation), classes="term"))
-        widgets.append(Static(f"DNS-Abfragen dieses Eintrags: {result.dns_lookups} von höchstens 10.", classes="hint"))
+        widgets.append(Static(f"DNS-Abfragen dieses Eintrags: bis zu {result.dns_lookups} von höchstens 10.", classes="hint"))
         return widgets
 
     @on(Button.Pressed, "#lookup")
-    @on(Input.Submitted, "#check-input, #check-ip")
+    @on(Input.Submitted, "#check-input, #check-ip, #check-sender, #check-helo")
     def _start_lookup(self) -> None:
         domain = self.query_one("#check-input", Input).value.strip()
         if not domain or is_spf_record(unquote(domain)):
             return
         ip = self.query_one("#check-ip", Input).value.strip() or None
+        sender = self.query_one("#check-sender", Input).value.strip() or None
+        helo = self.query_one("#check-helo", Input).value.strip() or None
         self.query_one("#lookup-status").display = True
         self.query_one("#lookup-status-text", Static).update(Content(f"Frage den DNS nach {domain} …"))
         self.query_one("#lookup", Button).disabled = True
-        self._lookup(domain, ip)
+        self._lookup(domain, ip, sender, helo)
 
     @work(thread=True, exclusive=True, group="spf-lookup")
-    def _lookup(self, domain: str, ip: str | None) -> None:
-        self.post_message(self.LookupDone(domain, lookup(domain, ip=ip)))
+    def _lookup(self, domain: str, ip: str | None, sender: str | None, helo: str | None) -> None:
+        self.post_message(self.LookupDone(domain, lookup(domain, ip=ip, sender=sender, helo=helo)))
 
     @on(LookupDone)
     def _lookup_done(self, event: LookupDone) -> None:
@@ -232,11 +240,19 @@ class SpfScreen(Screen[None]):
             widgets.append(Static(Content.assemble(("Veröffentlicht: ", "bold"), record), classes="record"))
         if report.result_explanation:
             widgets.append(Static(Content.assemble(("Ergebnis: ", "bold"), report.result_explanation), classes="verdict"))
+        if report.evaluation_lookups is not None:
+            widgets.append(
+                Static(
+                    f"Diese Prüfung brauchte {report.evaluation_lookups} DNS-Abfragen, "
+                    f"davon {report.evaluation_void_lookups} ohne Ergebnis.",
+                    classes="hint",
+                )
+            )
         if report.record:
             widgets.append(
                 Static(
-                    f"DNS-Abfragen mit allen includes: {report.dns_lookups} von höchstens 10; "
-                    f"ohne Ergebnis: {report.void_lookups} von höchstens 2.",
+                    f"DNS-Abfragen mit allen includes: bis zu {report.dns_lookups} von höchstens 10; "
+                    f"ohne Ergebnis: bis zu {report.void_lookups} von höchstens 2.",
                     classes="hint",
                 )
             )

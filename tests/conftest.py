@@ -53,10 +53,18 @@ def write_article(tmp_path):
     return write
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    """Keep the index cache of every test (and of the processes it starts) out of the user's."""
-    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+def private_cache(session_cache, monkeypatch, tmp_path_factory):
+    """Keep the index cache of every test (and of the processes it starts) out of the user's.
+
+    One cache for the session (per xdist worker): the index of the shipped articles is then
+    built once, not in every app test (0.6 s each). test_cache.py gives its tests their own."""
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(session_cache))
     monkeypatch.setenv("FAQBOT_DB", str(tmp_path_factory.mktemp("log") / "gespraeche.sqlite3"))
 
 

@@ -20,6 +20,12 @@ def make_kb(folder, title="Ein Titel"):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """A fresh cache folder for each test here: they count its files."""
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def parses(monkeypatch):
     """How often the articles were read and parsed (the cache's whole point is to skip that)."""

@@ -134,9 +134,9 @@ class FaqApp(App[None]):
         )
 
     def open_article(self, article: Article) -> None:
-        show = getattr(self.screen, "show_article", None)
-        if show is not None:
-            show(article)
+        screen = self.screen
+        if isinstance(screen, ChatScreen | AgentScreen):  # a helper on top shows no articles
+            screen.show_article(article)
 
     def action_open_report(self) -> None:
         if self.mode == "agent":

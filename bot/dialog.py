@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from faqbot.bot import wording
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Index
+from faqbot.kb.sections import Section
 from faqbot.kb.text import fold
 
 SMALLTALK_MIN_SIMILARITY = 88  # rapidfuzz ratio (0..100) for a small-talk phrase with a typo
@@ -38,6 +39,14 @@ class Reply:
     suggestions: tuple[Article, ...] = ()
     intent: str | None = None  # the small-talk intent
     topic: str | None = None  # the out-of-scope topic the question is about
+    section: Section | None = None  # the answer's section that answers the question; None: the whole article
+
+    @property
+    def other_sections(self) -> tuple[Section, ...]:
+        """The answer's other sections with a heading, in article order (to open from a compact list)."""
+        if self.article is None or self.section is None:
+            return ()
+        return tuple(s for s in self.article.sections if s.heading and s is not self.section)
 
     @property
     def logged_article_id(self) -> str | None:
@@ -108,7 +117,7 @@ class Dialog:
         result = self.index.ask(message)
         others = tuple(hit.article for hit in result.suggestions)
         if result.status == "answer" and result.answer is not None:
-            return Reply("answer", "", result.answer.article, result.answer.score, others)
+            return Reply("answer", "", result.answer.article, result.answer.score, others, section=result.section)
         if result.status == "suggest":
             return Reply("suggest", wording.DID_YOU_MEAN, suggestions=others)
         if result.topic is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from faqbot.kb.sections import Section
+
 # Helpers an article may offer; the app registers a screen for each name.
 KNOWN_HELPERS = frozenset({"spf", "ports"})
 
@@ -23,6 +25,7 @@ class Article:
     # Error texts and codes this article answers ("5.7.23", "NO [OVERQUOTA]"): a pasted bounce
     # or dialog that contains one is evidence for this article (kb/evidence.py).
     errors: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()  # split at "## " headings (kb/sections.py); the introduction first
     path: Path | None = None
 
     @property

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy
 import Stemmer
 
+from faqbot.kb.files import FileReadError, read_regular_file
 from faqbot.kb.retriever import Index
 
 CACHE_ENV_VAR = "FAQBOT_CACHE_DIR"
@@ -45,11 +46,11 @@ def _fingerprint(folder: Path) -> str | None:
     try:
         for path in sorted(_KB_SOURCES.glob("*.py")) + sorted((_KB_SOURCES / "data").glob("*.*")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        digest.update(str(folder.resolve()).encode() + b"\0")
+        digest.update(os.fsencode(folder.resolve()) + b"\0")
         for path in sorted(folder.glob("*.md")) + sorted(folder.glob("*.yaml")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None  # unreadable articles: let the loader report them
+            digest.update(os.fsencode(path.name) + b"\0" + read_regular_file(path) + b"\0")
+    except (OSError, FileReadError):
+        return None  # unreadable articles (or a FIFO, a device, a huge file): no cache, the loader reports them
     return digest.hexdigest()
 
 

@@ -28,6 +28,7 @@ class Case:
     question: str
     kind: str = NO_KIND  # short, long, error-paste, dialect, english, near-miss …
     source: str = ""  # the file it came from
+    section: str | None = None  # expected section anchor ("id#anchor"; "" = the whole article), None: not labelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,14 @@ class Outcome:
     def wrong_answer(self) -> bool:
         """A confident answer with a wrong article: the worst outcome for a customer."""
         return self.result.status == "answer" and not self.correct
+
+    @property
+    def section_correct(self) -> bool | None:
+        """For a section-labelled case whose article was ranked first: whether the section matches too."""
+        if self.case.section is None or self.rank != 1:
+            return None
+        found = self.ranking.section.anchor if self.ranking.section else ""
+        return found == self.case.section
 
     @property
     def shown_ids(self) -> tuple[str, ...]:
@@ -123,6 +132,12 @@ class Report:
         return _share(sum(o.wrong_answer for o in outside), len(outside))
 
     @property
+    def section_accuracy(self) -> tuple[int, int]:
+        """(right, judged) sections among section-labelled cases whose article was ranked first."""
+        judged = [o.section_correct for o in self.outcomes if o.section_correct is not None]
+        return sum(judged), len(judged)
+
+    @property
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.correct]
 
@@ -152,9 +167,10 @@ def read_cases(path: Path) -> list[Case]:
         question, _, kind = rest.partition("\t")
         if not tab or not question.strip():
             raise CaseFileError(f"{path}:{number}: Erwartet wird „id<TAB>Frage“ oder „id<TAB>Frage<TAB>Art“.")
-        ids = frozenset() if expected.strip() == OUT_OF_SCOPE else frozenset(expected.strip().split("|"))
+        expected, hash_sign, section = expected.strip().partition("#")
+        ids = frozenset() if expected == OUT_OF_SCOPE else frozenset(expected.split("|"))
         question = question.strip().replace("\\n", "\n")
-        cases.append(Case(number, ids, question, kind.strip() or NO_KIND, str(path)))
+        cases.append(Case(number, ids, question, kind.strip() or NO_KIND, str(path), section if hash_sign else None))
     return cases
 
 

@@ -9,6 +9,7 @@ file.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -16,11 +17,16 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from faqbot.kb.article import KNOWN_HELPERS, Article, Topic
+from faqbot.kb.files import FileReadError, read_regular_file
 from faqbot.kb.markdown import parser, plain_text
+from faqbot.kb.sections import split_sections
+from faqbot.kb.visible import visible
 
 FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper", "errors")
 TOPICS_FILE = "out-of-scope.yaml"  # beside the articles: what the FAQ does not cover
 MIN_ERROR_TEXT = 4  # a shorter error text ("550") would match far too many messages
+MAX_DEPTH = 20  # nesting of lists and mappings in the front matter; articles need two
+_BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +38,10 @@ class Problem:
     warning: bool = False  # worth a look, but nothing is wrong (kb check still exits 0)
 
     def __str__(self) -> str:
+        # File names and quoted values come from the disk: control and bidi characters are shown escaped.
         if self.line <= 0:  # a problem of the folder, not of a line
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return visible(f"{self.path}: {self.message}")
+        return visible(f"{self.path}:{self.line}: {self.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +72,12 @@ class _FileProblems(list[Problem]):
 
 def _read_text(path: Path, problems: _FileProblems) -> str | None:
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        problems.add(1, f"Datei kann nicht gelesen werden ({error.strerror or error}).")
+        data = read_regular_file(path)
+    except FileReadError as error:
+        problems.add(1, str(error))
         return None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(_BOM)  # editors on Windows write a byte-order mark
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         problems.add(
@@ -86,10 +93,30 @@ def _did_you_mean(word: str, choices: tuple[str, ...] | frozenset[str]) -> str:
     return f" Meinten Sie „{match[0]}“?" if match else ""
 
 
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """Composes nodes no deeper than MAX_DEPTH, so "[[[[…" is a problem of the file, not a RecursionError."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"mehr als {MAX_DEPTH} Ebenen verschachtelt",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _compose(front: str, first_line: int, problems: _FileProblems) -> yaml.MappingNode | None:
     """Parse the front matter as YAML nodes, which keep line numbers for every value."""
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        node = yaml.compose(front, Loader=_DepthLimitedLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -105,10 +132,30 @@ def _compose(front: str, first_line: int, problems: _FileProblems) -> yaml.Mappi
     return node
 
 
+class _BadTag(Exception):
+    """A value whose YAML tag is unknown or does not fit it; the message says so in German."""
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
 def _construct(node: yaml.Node) -> object:
+    """The value of a scalar node. Lists and mappings are only described (as an empty list or
+    mapping), never built: every field we read is text, and building an alias bomb
+    (&a [*b, *b, …] nine levels deep) into a string would take minutes and all memory."""
+    if isinstance(node, yaml.SequenceNode):
+        return []
+    if isinstance(node, yaml.MappingNode):
+        return {}
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
+    except Exception:  # noqa: BLE001 - PyYAML's constructors fail on bad values in many ways (ValueError, IndexError, …)
+        tag = _short_tag(node.tag)
+        if node.tag not in loader.yaml_constructors:
+            raise _BadTag(f"Unbekannte YAML-Markierung „{tag}“: Bitte lassen Sie sie weg.") from None
+        raise _BadTag(f"Der Wert „{node.value}“ passt nicht zur YAML-Markierung „{tag}“: Bitte lassen Sie sie weg.") from None
     finally:
         loader.dispose()
 
@@ -138,7 +185,11 @@ def _text_field(fields: dict[str, yaml.Node], key: str, first_line: int, problem
         problems.add(first_line, f"Pflichtfeld „{key}“ fehlt.")
         return None
     line = first_line + node.start_mark.line
-    value = _construct(node)
+    try:
+        value = _construct(node)
+    except _BadTag as error:
+        problems.add(line, f"Das Feld „{key}“: {error}")
+        return None
     if not isinstance(value, str):
         problems.add(line, f"Das Feld „{key}“ muss ein Text sein, nicht {_type_de(value)}.")
         return None
@@ -164,7 +215,11 @@ def _list_field(
     entries: list[tuple[int, str]] = []
     for item in node.value:
         item_line = first_line + item.start_mark.line
-        value = _construct(item)
+        try:
+            value = _construct(item)
+        except _BadTag as error:
+            problems.add(item_line, f"Ein Eintrag in „{key}“: {error}")
+            continue
         if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("keywords", "words"):
             value = str(item.value)  # a keyword like 993 is meant as text
         if not isinstance(value, str):
@@ -189,7 +244,11 @@ def _type_de(value: object) -> str:
         return "eine Liste"
     if isinstance(value, dict):
         return "eine Zuordnung"
-    return type(value).__name__
+    if isinstance(value, (date, datetime)):
+        return "ein Datum"
+    if isinstance(value, bytes):
+        return "Binärdaten"
+    return "ein anderer Wert"
 
 
 @dataclass(slots=True)
@@ -241,14 +300,20 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
     if "helper" in fields:
         helper_node = fields["helper"]
         helper_line = first_line + helper_node.start_mark.line
-        value = _construct(helper_node)
-        if not isinstance(value, str) or value not in KNOWN_HELPERS:
-            known = ", ".join(sorted(KNOWN_HELPERS))
-            problems.add(
-                helper_line, f"Unbekannter Helfer „{value}“. Möglich sind: {known}.{_did_you_mean(str(value), KNOWN_HELPERS)}"
-            )
+        try:
+            value = _construct(helper_node)
+        except _BadTag as error:
+            problems.add(helper_line, f"Das Feld „helper“: {error}")
         else:
-            helper = value
+            if not isinstance(value, str):
+                problems.add(helper_line, f"Das Feld „helper“ muss ein Text sein, nicht {_type_de(value)}.")
+            elif value not in KNOWN_HELPERS:
+                known = ", ".join(sorted(KNOWN_HELPERS))
+                problems.add(
+                    helper_line, f"Unbekannter Helfer „{value}“. Möglich sind: {known}.{_did_you_mean(value, KNOWN_HELPERS)}"
+                )
+            else:
+                helper = value
 
     id_line = first_line + fields["id"].start_mark.line if "id" in fields else first_line
     if article_id is not None and article_id != path.stem:
@@ -259,7 +324,11 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         )
 
     body_line = front.map[1] + 1 if front.map else first_line
-    body = "\n".join(lines[front.map[1] :]).strip() if front.map else ""
+    raw_body = "\n".join(lines[front.map[1] :]) if front.map else ""
+    body = raw_body.strip()
+    sections, section_problems = split_sections(raw_body, tokens, body_line)
+    for section_problem in section_problems:
+        problems.add(section_problem.line, section_problem.message)
     if not body:
         problems.add(body_line, "Der Artikeltext fehlt: Nach dem Front Matter muss der Inhalt des Artikels folgen.")
 
@@ -275,6 +344,7 @@ def _parse_file(path: Path, problems: _FileProblems) -> _Parsed | None:
         helper=helper,
         body=body,
         text=plain_text(body_tokens),
+        sections=sections,
         errors=tuple(text for line, text in errors if len(text) >= MIN_ERROR_TEXT),
         path=path,
     )

@@ -40,6 +40,8 @@ from faqbot.kb.article import Article, Topic
 from faqbot.kb.calibration import Calibration, Features, load_calibration
 from faqbot.kb.evidence import ErrorPatterns
 from faqbot.kb.message import read_message
+from faqbot.kb.section_index import SectionIndex
+from faqbot.kb.sections import Section
 from faqbot.kb.text import Normaliser, fold, words
 
 # Field weights: how much one occurrence of a term in this field counts.
@@ -94,6 +96,7 @@ class Ranking:
     hits: tuple[Hit, ...]  # best first, articles only
     topic: Topic | None  # the out-of-scope topic, when it explains the message better than every article
     features: Features
+    section: Section | None = None  # the passage of the top article that answers, when one stands out
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class Result:
     empty: bool = False  # the question had no words at all
     topic: Topic | None = None  # status none because the question is about this uncovered topic
     probability: float = 0.0  # calibrated probability that the top article is the right one
+    section: Section | None = None  # the answer's section that answers; None: the whole article
 
 
 class Index:
@@ -155,6 +159,7 @@ class Index:
         self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
         self._index_questions()
+        self._sections = SectionIndex(self.articles, self.normaliser)
         # Known stems and words, grouped by length: a fuzzy lookup only scans
         # the lengths within reach.
         self._stems_by_length = _group_by_length(self.postings)
@@ -251,7 +256,7 @@ class Index:
         """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._documents:
-            return _Scores({}, {}, 0.0, [], 0.0, set())
+            return _Scores({}, {}, 0.0, [], 0.0, set(), {})
         coverage = np.zeros(len(self._documents))
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
         explained_words: list[tuple[float, np.ndarray]] = []  # per question word: weight, how each document explains it
@@ -288,7 +293,9 @@ class Index:
                 score *= OFF_TOPIC_FACTOR
             scores[doc] = min(1.0, max(0.0, score))
             similarities[doc] = similarity
-        return _Scores(scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words)
+        return _Scores(
+            scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
+        )
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Articles ranked for the question, best first, scores in 0..1."""
@@ -336,7 +343,8 @@ class Index:
             words=len(message.core.split()),
         )
         topic = self.topics[best_topic - n] if best_topic is not None and topic_score > top else None
-        return Ranking(hits, topic, features)
+        section = self._sections.best(top_id, whole.query_weights) if top_id is not None else None
+        return Ranking(hits, topic, features, section)
 
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
@@ -404,7 +412,8 @@ def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
     if ranking.topic is not None or not hits:
         return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), topic=ranking.topic, probability=probability)
     if probability >= calibration.answer_threshold:
-        return Result(question, "answer", hits[0], tuple(hits[1 : 1 + SUGGESTIONS]), probability=probability)
+        answer, others = hits[0], tuple(hits[1 : 1 + SUGGESTIONS])
+        return Result(question, "answer", answer, others, probability=probability, section=ranking.section)
     if calibration.top3_probability(ranking.features) >= calibration.suggest_threshold:
         return Result(question, "suggest", None, tuple(hits[:SUGGESTIONS]), probability=probability)
     return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), probability=probability)
@@ -429,6 +438,7 @@ class _Scores(NamedTuple):
     explained_words: list[tuple[float, np.ndarray]]  # per question word: its weight, how each document explains it
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
+    query_weights: dict[str, float]  # vocabulary term → its weight in the text
 
     def foreign_share(self, doc: int) -> float:
         """Share of the text's weight in words that ``doc`` does not explain but another document does.

@@ -97,6 +97,13 @@ def make_app(tmp_path):
     return make
 
 
+async def click_visible(pilot, widget) -> None:
+    """Click a widget as a customer does: scroll to it first (answers are shown from their top)."""
+    widget.scroll_visible(animate=False)
+    await pilot.pause()
+    await pilot.click(widget)
+
+
 async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
     """Let the app run until ``condition()`` holds (files are written in Textual's own thread)."""
     import time

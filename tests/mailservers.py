@@ -13,24 +13,31 @@ GREETINGS = {
     "pop3": "+OK POP3 Testserver bereit",
 }
 
+FAILED_TLS = {
+    "smtp": "421 4.7.0 TLS initialization failed",
+    "imap": "* BYE [UNAVAILABLE] TLS initialization failed.",
+    "pop3": "-ERR [SYS/TEMP] TLS initialization failed.",
+}
+
 
 class MailServer:
     """One listening socket; each connection is served in a thread.
 
     behaviour: "tls" (implicit TLS), "starttls", "no-starttls" (offers no STARTTLS),
-    "plain" (plaintext greeting only) or "silent" (accepts, never speaks).
+    "starttls-fails" (accepts STARTTLS, then says in plain text that TLS failed, as Dovecot does),
+    "plain" (plaintext greeting only), "silent" (accepts, never speaks) or "reset" (accepts, closes at once).
     """
 
     def __init__(self, protocol: str, behaviour: str, context: ssl.SSLContext | None = None):
         self.protocol, self.behaviour, self.context = protocol, behaviour, context
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
+        self.listener.settimeout(0.2)  # here, not in the thread: stop() may close the listener before the thread runs
         self.stopped = threading.Event()
         self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        self.listener.settimeout(0.2)
         while not self.stopped.is_set():
             try:
                 conn, _ = self.listener.accept()
@@ -51,6 +58,8 @@ class MailServer:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(15)
         try:
+            if self.behaviour == "reset":
+                return
             if self.behaviour == "silent":
                 self.stopped.wait(15)
                 return
@@ -67,6 +76,9 @@ class MailServer:
             while line := reader.readline():
                 command = line.decode().strip()
                 if self._answer(conn, command):
+                    if self.behaviour == "starttls-fails":
+                        self._send(conn, FAILED_TLS[self.protocol])
+                        return
                     tls = self.context.wrap_socket(conn, server_side=True)
                     self._drain(tls)
                     return
@@ -77,7 +89,7 @@ class MailServer:
 
     def _answer(self, conn: socket.socket, command: str) -> bool:
         """Answer one plaintext command; True when TLS starts now."""
-        offers = self.behaviour == "starttls"
+        offers = self.behaviour in ("starttls", "starttls-fails")
         upper = command.upper()
         if self.protocol == "smtp":
             if upper.startswith("EHLO"):

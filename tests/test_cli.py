@@ -79,8 +79,8 @@ def test_ask_prints_the_article_readably(capsys):
 
 
 def test_ask_empty_and_unknown(capsys):
-    main(["ask", "   "])
-    assert "Bitte stellen Sie eine Frage" in capsys.readouterr().out
+    assert main(["ask", "   "]) == 2  # a usage error, like a missing argument
+    assert "Bitte stellen Sie eine Frage" in capsys.readouterr().err
     main(["ask", "Wie wird das Wetter morgen?"])
     assert "0800 1003329" in capsys.readouterr().out
 

@@ -12,7 +12,17 @@ import trustme
 from mailservers import MailServer, free_port
 
 from faqbot.bot.cli.main import main
-from faqbot.bot.helpers.mailconn import HostNotAllowed, check_allowed, check_connection, openssl_command
+from faqbot.bot.helpers.mailconn import (
+    CertificateInfo,
+    HostNameError,
+    HostNotAllowed,
+    _certificate_info,
+    check_allowed,
+    check_connection,
+    name_mismatch_message,
+    openssl_command,
+    validate_host,
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +102,26 @@ def test_certificate_for_another_name(serve, ca, cafile):
     assert not report.ok
     assert report.cert.verified and not report.cert.hostname_match
     assert report.cert.san == ["mail.s012.wsp.plusnet.de"]
-    assert "Das Zertifikat lautet auf mail.s012.wsp.plusnet.de, nicht auf localhost" in report.error
-    assert "alle 12 Monate" in report.error  # the FAQ's advice
+    assert report.error == "Das Zertifikat lautet auf mail.s012.wsp.plusnet.de, nicht auf localhost."
+    # localhost is no customer's mail.<domain>: the FAQ's advice would not be true here
+
+
+def mismatch(host: str, names: list[str]) -> str:
+    cert = CertificateInfo("CN=x", names, "CN=ca", "2027-01-01T00:00:00+00:00", 30, False, False, True)
+    return name_mismatch_message(host, cert)
+
+
+def test_customer_domain_advice_only_for_mail_dot_domain_with_the_providers_certificate():
+    advice = mismatch("mail.example.de", ["mail.s012.wsp.plusnet.de"])
+    assert advice.startswith("Das Zertifikat lautet auf mail.s012.wsp.plusnet.de, nicht auf mail.example.de.")
+    assert "Tragen Sie im Mailprogramm mail.s012.wsp.plusnet.de als Server ein" in advice and "alle 12 Monate" in advice
+    assert advice.count("mail.s012.wsp.plusnet.de") == 2  # the certificate's name once, the advice once
+    for host, names in [
+        ("imap.example.de", ["mail.s012.wsp.plusnet.de"]),  # not mail.<domain>
+        ("mail.example.de", ["mail.example.com"]),  # not the provider's certificate
+        ("mail.s013.wsp.plusnet.de", ["mail.s012.wsp.plusnet.de"]),  # the provider's own host
+    ]:
+        assert "12 Monate" not in mismatch(host, names)
 
 
 def test_expired_certificate(serve, ca, cafile):
@@ -102,8 +130,36 @@ def test_expired_certificate(serve, ca, cafile):
     port = serve("pop3", "tls", server_context(expired))
     report = check_connection("localhost", port, protocol="pop3", mode="tls", cafile=cafile, timeout=5)
     assert not report.ok
-    assert report.cert.days_left < 0
-    assert "abgelaufen" in report.error
+    assert report.cert.expired and report.cert.days_left == -3
+    assert report.error.startswith("Das Zertifikat des Servers ist abgelaufen (seit 3 Tagen, am ")
+    assert any(line.startswith("Gültig bis: ") and line.endswith("(abgelaufen, seit 3 Tagen)") for line in report.facts)
+    assert not any("noch -" in line for line in report.facts)
+
+
+def cert_der(ca, not_after: datetime) -> bytes:
+    from cryptography import x509
+
+    issued = ca.issue_cert("localhost", not_before=not_after - timedelta(days=400), not_after=not_after)
+    return x509.load_pem_x509_certificate(issued.cert_chain_pems[0].bytes()).public_bytes(
+        __import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.DER
+    )
+
+
+@pytest.mark.parametrize(
+    ("end", "days", "shown"),
+    [
+        (datetime(2026, 11, 24, 9, 0, tzinfo=UTC), -5, "2026-11-24 (abgelaufen, seit 5 Tagen)"),
+        (datetime(2026, 11, 28, 23, 0, tzinfo=UTC), -1, "2026-11-28 (abgelaufen, seit 1 Tag)"),
+        (datetime(2026, 11, 29, 8, 0, tzinfo=UTC), 0, "2026-11-29 (abgelaufen, heute)"),
+        (datetime(2026, 11, 29, 23, 0, tzinfo=UTC), 0, "2026-11-29 (läuft heute ab)"),
+        (datetime(2026, 12, 4, 9, 0, tzinfo=UTC), 5, "2026-12-04 (noch 5 Tage)"),
+        (datetime(2026, 12, 4, 23, 0, tzinfo=UTC), 5, "2026-12-04 (noch 5 Tage)"),
+    ],
+)
+def test_calendar_days_count_the_same_way_both_directions(ca, end, days, shown):
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    info = _certificate_info(cert_der(ca, end), "localhost", True, now=now)
+    assert (info.days_left, info.validity) == (days, shown)
 
 
 def test_server_that_never_speaks_times_out_in_time(serve):
@@ -134,7 +190,8 @@ def test_implicit_tls_against_a_plaintext_port(serve):
     port = serve("smtp", "plain")
     report = check_connection("127.0.0.1", port, protocol="smtp", mode="tls", timeout=5)
     assert not report.ok
-    assert "spricht zuerst unverschlüsselt" in report.error and "STARTTLS" in report.error
+    assert "spricht auf Port" in report.error and "zuerst unverschlüsselt (220 localhost" in report.error
+    assert "STARTTLS" in report.error
 
 
 def test_unknown_host():
@@ -144,7 +201,8 @@ def test_unknown_host():
 
 def test_mode_and_protocol_follow_the_port():
     report = check_connection("127.0.0.1", free_port(), timeout=1)
-    assert (report.protocol, report.mode) == ("smtp", "tls")
+    assert (report.protocol, report.mode) == (None, "tls")  # not guessed: no greeting was read
+    assert "(Protokoll unbekannt, SSL/TLS)" in report.heading
     for port, expected in {
         993: ("imap", "tls"),
         995: ("pop3", "tls"),
@@ -161,7 +219,11 @@ def test_mode_and_protocol_follow_the_port():
 
 def test_openssl_command():
     assert openssl_command("mail.s012.wsp.plusnet.de", 587, "smtp", "starttls") == (
-        "openssl s_client -connect mail.s012.wsp.plusnet.de:587 -servername mail.s012.wsp.plusnet.de -starttls smtp -brief"
+        "openssl s_client -connect mail.s012.wsp.plusnet.de:587 -servername mail.s012.wsp.plusnet.de"
+        " -verify_hostname mail.s012.wsp.plusnet.de -starttls smtp -brief"
+    )
+    assert openssl_command("127.0.0.1", 993, "imap", "tls", "/tmp/my ca.pem") == (
+        "openssl s_client -connect 127.0.0.1:993 -verify_ip 127.0.0.1 -CAfile '/tmp/my ca.pem' -brief"
     )
 
 
@@ -173,6 +235,7 @@ def test_served_mode_allows_only_provider_mail_hosts():
         ("mail.example.de", 993),
         ("mail.s012.wsp.plusnet.de.evil.com", 993),
         ("mail.s012.wsp.plusnet.de", 22),
+        ("mail.s٠١٢.wsp.plusnet.de", 993),  # Arabic-Indic digits are no server number
     ]:
         with pytest.raises(HostNotAllowed):
             check_allowed(host, port)
@@ -195,8 +258,9 @@ def test_cli_json(serve, good_context, cafile, capsys):
         "cipher",
         "cert",
         "error",
+        "warnings",
     }
-    assert set(data["cert"]) == {"subject", "san", "issuer", "not_after", "days_left", "hostname_match", "verified"}
+    assert set(data["cert"]) == {"subject", "san", "issuer", "not_after", "days_left", "expired", "hostname_match", "verified"}
 
 
 def test_cli_readable_failure(capsys):
@@ -214,4 +278,108 @@ def test_tls_below_1_2_is_flagged(serve, ca, cafile):
     port = serve("imap", "tls", context)
     report = check_connection("localhost", port, protocol="imap", mode="tls", cafile=cafile, timeout=5)
     assert not report.ok
-    assert "mindestens TLS 1.2" in report.error
+    assert report.error.endswith("Der Server bietet nur TLSv1.1 an; sicher ist erst TLS 1.2 oder neuer.")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "reply"),
+    [
+        ("imap", "* BYE [UNAVAILABLE] TLS initialization failed."),
+        ("pop3", "-ERR [SYS/TEMP] TLS initialization failed."),
+        ("smtp", "421 4.7.0 TLS initialization failed"),
+    ],
+)
+def test_starttls_that_fails_quotes_the_servers_reply(serve, good_context, cafile, protocol, reply):
+    port = serve(protocol, "starttls-fails", good_context)
+    report = check_connection("localhost", port, protocol=protocol, mode="starttls", cafile=cafile, timeout=5)
+    assert not report.ok and report.cert is None
+    assert "hat STARTTLS angenommen, aber TLS kam nicht zustande" in report.error
+    assert report.error.endswith(f"Der Server antwortete statt mit TLS: {reply}")
+
+
+def test_implicit_tls_to_a_server_that_closes_says_the_connection_stood(serve):
+    port = serve("imap", "reset")
+    report = check_connection("127.0.0.1", port, protocol="imap", mode="tls", timeout=5)
+    assert not report.ok and report.connect_ms is not None
+    assert report.error.startswith(f"Die Verbindung zu 127.0.0.1:{port} stand, aber TLS kam nicht zustande: ")
+    assert "Keine Verbindung" not in report.error
+
+
+def test_missing_cafile_is_named_as_the_problem(serve, good_context, tmp_path):
+    port = serve("imap", "tls", good_context)
+    report = check_connection("localhost", port, protocol="imap", mode="tls", cafile=str(tmp_path / "nope.pem"), timeout=5)
+    assert report.error == f"Die CA-Datei „{tmp_path / 'nope.pem'}“ gibt es nicht. Bitte prüfen Sie den Pfad bei --cafile."
+    assert report.connect_ms is None  # checked before connecting
+
+
+def test_cafile_without_certificates_is_named_as_the_problem(serve, good_context, tmp_path):
+    port = serve("imap", "tls", good_context)
+    empty = tmp_path / "empty.pem"
+    empty.write_text("kein Zertifikat\n")
+    report = check_connection("localhost", port, protocol="imap", mode="tls", cafile=str(empty), timeout=5)
+    assert report.error.startswith(f"Die CA-Datei „{empty}“ enthält keine lesbaren CA-Zertifikate")
+    assert report.connect_ms is None
+
+
+def test_json_carries_the_warnings(serve, ca, cafile, capsys):
+    now = datetime.now(UTC)
+    soon = ca.issue_cert("localhost", not_before=now - timedelta(days=300), not_after=now + timedelta(days=4, hours=1))
+    port = serve("imap", "tls", server_context(soon))
+    code = main(["ports", "test", "localhost", "--port", str(port), "--tls", "--cafile", cafile, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["ok"] is True
+    assert data["warnings"] == [f"Das Zertifikat läuft bald ab: {data['cert']['not_after'][:10]} (noch 4 Tage)."]
+
+
+@pytest.mark.parametrize(("protocol", "mode"), [("imap", "tls"), ("pop3", "tls"), ("smtp", "tls"), ("imap", "starttls")])
+def test_protocol_is_recognised_from_the_greeting(serve, good_context, cafile, protocol, mode):
+    port = serve(protocol, "tls" if mode == "tls" else "starttls", good_context)
+    report = check_connection("localhost", port, mode=mode, cafile=cafile, timeout=5)
+    assert report.ok, report.error
+    assert report.protocol == protocol and report.cert.san == ["localhost"]
+    if mode == "starttls":
+        assert f"-starttls {protocol}" in report.openssl
+
+
+def test_certificate_is_reported_even_when_the_greeting_is_wrong(serve, good_context, cafile):
+    port = serve("pop3", "tls", good_context)
+    report = check_connection("localhost", port, protocol="imap", mode="tls", cafile=cafile, timeout=5)
+    assert report.error == "Unerwartete Begrüßung des IMAP-Servers: +OK POP3 Testserver bereit"
+    assert report.cert is not None and report.cert.san == ["localhost"] and report.tls_version
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("Mail.Example.DE.", "mail.example.de"),
+        ("mail.müller.de", "mail.xn--mller-kva.de"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+    ],
+)
+def test_valid_host_names(host, expected):
+    assert validate_host(host) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("..", "leeren Namensteil"),
+        ("mail..example.de", "leeren Namensteil"),
+        ("a" * 64 + ".de", "zu lang"),
+        ("[b]x[/b].invalid", "Erlaubt sind"),
+        ("mail example.de", "Erlaubt sind"),
+        (".".join(["a" * 60] * 5), "253 Zeichen"),
+        ("", "Bitte geben Sie einen Servernamen ein"),
+    ],
+)
+def test_bad_host_names_get_a_german_reason(host, reason):
+    with pytest.raises(HostNameError, match=reason):
+        validate_host(host)
+
+
+@pytest.mark.parametrize("host", ["..", "a" * 64 + ".de"])
+def test_cli_bad_host_is_a_message_not_a_traceback(host, capsys):
+    assert main(["ports", "test", host, "--port", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "ist kein gültiger Servername" in out and "Traceback" not in out

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from faqbot.bot.cli.main import main
-from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml, normalise_server, settings
+from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml, autodiscover_xml, normalise_server, settings
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,21 @@ def test_server_numbers_are_normalised(text, server):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "s", "s1234", "abc", "s01x", "mail.example.de", "s012.evil.com", "s012; rm -rf /", "s0xx", "../s012"]
+    "text",
+    [
+        "",
+        "s",
+        "s1234",
+        "abc",
+        "s01x",
+        "mail.example.de",
+        "s012.evil.com",
+        "s012; rm -rf /",
+        "s0xx",
+        "../s012",
+        "s٠١٢",  # Arabic-Indic digits: int() reads them, no host has them
+        "mail.s٠١٢.wsp.plusnet.de",
+    ],
 )
 def test_anything_else_is_a_clear_error(text):
     with pytest.raises(SettingsInputError, match="Servernummer|Nummer Ihres Servers"):
@@ -123,3 +137,53 @@ def test_cli_bad_server(capsys):
 def test_cli_autoconfig(capsys):
     assert main(["ports", "autoconfig", "--server", "s012", "--email", "info@example.de"]) == 0
     assert ET.fromstring(capsys.readouterr().out).tag == "clientConfig"
+
+
+def test_autoconfig_for_a_whole_domain_serves_every_mailbox(capsys):
+    assert main(["ports", "autoconfig", "--server", "s012", "--domain", "Example.DE"]) == 0
+    provider = ET.fromstring(capsys.readouterr().out).find("emailProvider")
+    assert provider.get("id") == "example.de" and provider.findtext("domain") == "example.de"
+    servers = provider.findall("incomingServer") + provider.findall("outgoingServer")
+    assert len(servers) == 4
+    assert {server.findtext("username") for server in servers} == {"%EMAILADDRESS%"}
+
+
+def test_autoconfig_needs_a_domain_or_an_address(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["ports", "autoconfig", "--server", "s012"])
+    assert exit_.value.code == 2 and "--domain" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("domain", ["example", "exa mple.de", "x-.de", ".."])
+def test_autoconfig_bad_domain(domain, capsys):
+    assert main(["ports", "autoconfig", "--server", "s012", "--domain", domain]) == 2
+    assert "ist keine Domain" in capsys.readouterr().err
+
+
+NS = {"a": "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"}
+
+
+def protocols(xml: str) -> list[dict]:
+    root = ET.fromstring(xml)
+    assert root.tag == "{http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006}Autodiscover"
+    account = root.find("a:Response/a:Account", NS)
+    assert account.findtext("a:AccountType", namespaces=NS) == "email"
+    assert account.findtext("a:Action", namespaces=NS) == "settings"
+    return [{child.tag.split("}")[1]: child.text for child in node} for node in account.findall("a:Protocol", NS)]
+
+
+def test_outlook_autodiscover_for_a_domain():
+    found = protocols(autodiscover_xml("s012"))
+    assert [(p["Type"], p["Port"], p.get("SSL"), p.get("Encryption")) for p in found] == [
+        ("IMAP", "993", "on", None),
+        ("POP3", "995", "on", None),
+        ("SMTP", "465", "on", None),
+        ("SMTP", "587", None, "TLS"),
+    ]
+    assert {p["Server"] for p in found} == {"mail.s012.wsp.plusnet.de"}
+    assert all("LoginName" not in p and p["SPA"] == "off" and p["AuthRequired"] == "on" for p in found)
+
+
+def test_cli_outlook_autodiscover_for_one_mailbox(capsys):
+    assert main(["ports", "autoconfig", "--server", "s12", "--email", "info@example.de", "--format", "outlook"]) == 0
+    assert {p["LoginName"] for p in protocols(capsys.readouterr().out)} == {"info@example.de"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import wait_until
+from conftest import click_visible, wait_until
 from faqbot.bot.cli.main import main
 from faqbot.bot.log.report import build_report, export_tsv, group_questions
 from faqbot.bot.log.store import ConversationLog, Turn
@@ -84,14 +84,14 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     db = tmp_path / "chat.sqlite3"
     app = make_app(db=db)
     async with app.run_test(size=(100, 40)) as pilot:
-        for question in ("Mein Postfach ist voll", "Wie wird das Wetter morgen?", "Passwort Postfach"):
+        for question in ("Mein Postfach ist voll", "Wie wird das Wetter morgen?", "Webmailer"):
             await pilot.click("#question")
             app.screen.query_one("#question").insert_text_at_cursor(question)  # pasted: typing is tested in the chat tests
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
         answer = next(m for m in app.screen.query("BotMessage") if m.reply.kind == "answer")
-        await pilot.click(answer.query_one("#helpful-no"))
+        await click_visible(pilot, answer.query_one("#helpful-no"))
         await app.workers.wait_for_complete()
         suggest = next(m for m in app.screen.query("BotMessage") if m.reply.kind == "suggest" and m.turn_id)
         suggest.query_one("OptionList").focus()
@@ -102,7 +102,7 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     assert [(t.question, t.status) for t in turns] == [
         ("Mein Postfach ist voll", "answer"),
         ("Wie wird das Wetter morgen?", "none"),
-        ("Passwort Postfach", "suggest"),
+        ("Webmailer", "suggest"),
     ]
     assert turns[0].feedback == 0 and turns[2].picked is not None
     assert main(["report", "--db", str(db), "--json"]) == 0

@@ -6,7 +6,7 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from conftest import pick_from_palette, wait_until
+from conftest import click_visible, pick_from_palette, wait_until
 from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
@@ -55,7 +55,7 @@ async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "winmail.dat öffnen")
-        await pilot.click(answer.query_one("#helpful-yes"))
+        await click_visible(pilot, answer.query_one("#helpful-yes"))
         await pilot.pause()
         assert answer.query_one("#helpful-yes", Button).disabled
         assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(Markdown).source
@@ -66,7 +66,7 @@ async def test_feedback_no_offers_next_best_and_hotline(make_app):
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "Postfachpasswort zurücksetzen")
         assert answer.reply.suggestions  # the next-best articles
-        await pilot.click(answer.query_one("#helpful-no"))
+        await click_visible(pilot, answer.query_one("#helpful-no"))
         await pilot.pause()
         last = app.screen.query(BotMessage).last()
         assert "0800 1003329" in last.query_one(Markdown).source
@@ -83,7 +83,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
     app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "winmail.dat öffnen")
-        await pilot.click(answer.query_one(button))
+        await click_visible(pilot, answer.query_one(button))
         await pilot.pause()
         await pilot.press(*"Mein Postfach ist voll", "enter")
         await app.workers.wait_for_complete()
@@ -204,7 +204,7 @@ async def test_helper_button_on_answers_with_a_helper(make_app):
         answer = await ask(pilot, "welcher Port für IMAP")
         button = answer.query_one("#open-helper", Button)
         assert "Test-Helfer" in str(button.label)
-        await pilot.click(button)
+        await click_visible(pilot, button)
         await pilot.pause()
         assert isinstance(app.screen, DummyHelper)
 
@@ -213,7 +213,7 @@ async def test_spf_answer_opens_the_spf_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "SPF Eintrag setzen")
-        await pilot.click(answer.query_one("#open-helper", Button))
+        await click_visible(pilot, answer.query_one("#open-helper", Button))
         await pilot.pause()
         assert type(app.screen).__name__ == "SpfScreen"
 

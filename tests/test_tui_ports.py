@@ -158,3 +158,28 @@ async def test_typed_host_in_the_result_is_not_markup(make_app):
         shown = default_cell_formatter(screen.query_one("#entries", DataTable).get_cell("imap-993", "result"))
         assert "[b]x[/b].invalid" in shown.plain  # as the table draws it: not read as markup
         assert "[b]x[/b].invalid" in str(screen.query_one("#details", Static).render())
+
+
+@pytest.mark.parametrize("host", ["..", "a" * 64 + ".de:993"])
+async def test_bad_host_name_is_explained_and_the_app_stays(make_app, host):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await check_first_row_against(pilot, host)
+        assert app.is_running and app.screen is screen
+        assert cell(screen, "imap-993").startswith("Fehler – „")
+        assert "ist kein gültiger Servername" in str(screen.query_one("#details", Static).render())
+
+
+async def test_save_outlook_autodiscover(make_app, tmp_path):
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_ports(pilot)
+        await pilot.press(*"s012")
+        await pilot.pause()
+        await pilot.click("#save-autodiscover")
+        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-autodiscover-s012-*.xml")))
+        (saved,) = tmp_path.glob("faqbot-autodiscover-s012-*.xml")
+        root = ET.fromstring(saved.read_text(encoding="utf-8"))
+        assert root.tag.endswith("}Autodiscover")
+        ns = {"a": "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"}
+        assert root.findtext("a:Response/a:Account/a:Protocol/a:Server", namespaces=ns) == "mail.s012.wsp.plusnet.de"

@@ -115,18 +115,25 @@ def _print_report(report, *, show_misses: bool) -> None:
     print(f"In-scope MRR:            {report.mrr:.3f}")
     print(f"Out-of-scope rejection:  {report.rejection:.1%}")
     print(f"Wrong confident answers: {report.wrong_in_scope:.1%} of in-scope, {report.wrong_out_of_scope:.1%} of out-of-scope")
+    right, judged = report.section_accuracy
+    if judged:
+        print(f"Section top-1:           {right / judged:.1%}  ({right}/{judged} where the article was ranked first)")
     kinds = report.by_kind()
     if len(kinds) > 1:
         print("Per kind (answered right / rejected):")
         for kind, (right, total) in kinds.items():
             print(f"  {kind:<12} {right / total:6.1%}  ({right}/{total})")
-    if show_misses and report.misses:
+    misses = [o for o in report.outcomes if not o.correct or o.section_correct is False]
+    if show_misses and misses:
         print("\nFehler:")
-        for outcome in report.misses:
+        for outcome in misses:
             expected = "|".join(sorted(outcome.case.expected)) or "-"
             got = outcome.result.answer.article.id if outcome.result.answer else "-"
             shown = ", ".join(f"{h.article.id} {h.score:.2f}" for h in outcome.result.suggestions) or "keine"
             topic = f", Thema {outcome.result.topic.id}" if outcome.result.topic else ""
+            if outcome.correct and outcome.section_correct is False:
+                found = outcome.ranking.section.anchor if outcome.ranking.section else "(ganzer Artikel)"
+                topic += f", Abschnitt {found} statt {outcome.case.section or '(ganzer Artikel)'}"
             question = outcome.case.question.replace("\n", " ⏎ ")
             print(
                 f"  {Path(outcome.case.source).name}:{outcome.case.line}: erwartet {expected}, Status {outcome.result.status}"

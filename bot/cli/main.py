@@ -16,8 +16,9 @@ from typing import Literal
 from faqbot.bot.cli import evaluate as cli_evaluate
 from faqbot.bot.cli import ports as cli_ports
 from faqbot.bot.cli import spf as cli_spf
+from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int
 from faqbot.bot.cli.common import add_articles_option, load_index
-from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
+from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
@@ -58,17 +59,25 @@ def result_json(result) -> dict:
         "answer": _hit_json(result.answer) if result.answer else None,
         "suggestions": [_hit_json(hit) for hit in result.suggestions],
         "topic": result.topic.id if result.topic else None,
+        "section": {"heading": result.section.heading, "anchor": result.section.anchor} if result.section else None,
     }
 
 
-def _print_reply(reply) -> None:
+def _print_reply(reply, *, full: bool = False) -> None:
     """The chat's reply, for the terminal: the same turn (bot.dialog), rendered with Rich."""
     from rich.console import Console
     from rich.markdown import Markdown
 
     console = Console()
     if reply.article is not None:
-        console.print(Markdown(reply.article.body))
+        if reply.section is not None and not full:
+            console.print(Markdown(f"# {reply.article.title}\n\n{reply.section.markdown}"))
+            headings = "; ".join(section.heading for section in reply.other_sections)
+            if headings:
+                console.print(f"\nWeitere Abschnitte: {headings}", markup=False, highlight=False)
+            console.print("Den ganzen Artikel zeigt: faqbot ask --full …", markup=False, highlight=False)
+        else:
+            console.print(Markdown(reply.article.titled_markdown))
         if reply.suggestions:
             console.print("\nSiehe auch: " + "; ".join(article.title for article in reply.suggestions), markup=False)
         return
@@ -81,18 +90,24 @@ def _print_reply(reply) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     index = load_index(args)
     if args.question == "-":
-        # One question per line in, one JSON object per line out, in order.
-        for line in sys.stdin:
-            result = index.ask(line.rstrip("\r\n"))
-            sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+        # One question per line in, one JSON object per line out, in order. Read as bytes and
+        # written as UTF-8 whatever the locale: a bad byte in one line must not stop the others.
+        for raw in sys.stdin.buffer:
+            result = index.ask(decode_line(raw).rstrip("\r\n"))
+            sys.stdout.buffer.write((json.dumps(result_json(result), ensure_ascii=False) + "\n").encode("utf-8"))
+            sys.stdout.buffer.flush()
         return EXIT_OK
+    if not args.question.strip():
+        from faqbot.bot import wording
+
+        print(wording.EMPTY_QUESTION, file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(result_json(index.ask(args.question)), ensure_ascii=False))
     else:
         from faqbot.bot.dialog import Dialog
 
-        _print_reply(Dialog(index).reply(args.question))
+        _print_reply(Dialog(index).reply(args.question), full=args.full)
     return EXIT_OK
 
 
@@ -115,7 +130,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mode: Literal["chat", "agent"] = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
-    create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served).run()
+    app = create_app(mode, args.articles, db=Path(args.db) if args.db else None, log=not args.no_log, served=served)
+    app.run()
+    if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
+        print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -195,11 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="den Kunden-Chat im Browser anbieten (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: nur dieser Rechner)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000)
     serve.add_argument("--public-url", metavar="URL", help="die Adresse, unter der Kunden die Seite öffnen (hinter einem Proxy)")
     serve.add_argument(
         "--max-sessions",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"höchstens N gleichzeitige Chats (Standard: {DEFAULT_MAX_SESSIONS})",
@@ -224,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="eine Frage beantworten („-“: eine Frage je Zeile von stdin, JSON Lines)")
     ask.add_argument("question", metavar="FRAGE")
     ask.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
+    ask.add_argument("--full", action="store_true", help="den ganzen Artikel zeigen statt des passenden Abschnitts")
     add_articles_option(ask)
     ask.set_defaults(func=cmd_ask)
 
@@ -236,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args([clean_argument(argument) for argument in (sys.argv[1:] if argv is None else argv)])
     try:
         return args.func(args)
     except KeyboardInterrupt:

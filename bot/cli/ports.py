@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from faqbot.bot.cli.arg_types import port, seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
@@ -17,20 +18,30 @@ def add_commands(commands) -> None:
     ports.set_defaults(func=cmd_settings)
     ports_commands = ports.add_subparsers(dest="ports_command", metavar="BEFEHL")
 
-    autoconfig = ports_commands.add_parser("autoconfig", help="Thunderbird-Autoconfig (config-v1.1.xml) ausgeben")
+    autoconfig = ports_commands.add_parser(
+        "autoconfig", help="Thunderbird-Autoconfig (config-v1.1.xml) oder Outlook-Autodiscover (autodiscover.xml) ausgeben"
+    )
     autoconfig.add_argument("--server", required=True, metavar="sNNN")
-    autoconfig.add_argument("--email", required=True, metavar="ADRESSE")
+    whom = autoconfig.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--domain", metavar="DOMAIN", help="für alle Postfächer der Domain (Benutzername %%EMAILADDRESS%%)")
+    whom.add_argument("--email", metavar="ADRESSE", help="nur für dieses eine Postfach")
+    autoconfig.add_argument(
+        "--format",
+        choices=["thunderbird", "outlook"],
+        default="thunderbird",
+        help="thunderbird: config-v1.1.xml (Standard); outlook: autodiscover.xml (POX)",
+    )
     autoconfig.set_defaults(func=cmd_autoconfig)
 
     test = ports_commands.add_parser("test", help="Verbindung zu einem Mailserver testen: TLS und Zertifikat")
     test.add_argument("host", metavar="HOST")
-    test.add_argument("--port", type=int, default=993)
+    test.add_argument("--port", type=port, default=993)
     test.add_argument("--protocol", choices=["smtp", "imap", "pop3"], help="Standard: nach Port")
     mode = test.add_mutually_exclusive_group()
     mode.add_argument("--tls", dest="mode", action="store_const", const="tls", help="sofort TLS (465, 993, 995)")
     mode.add_argument("--starttls", dest="mode", action="store_const", const="starttls", help="erst Klartext, dann STARTTLS")
     test.add_argument("--cafile", metavar="DATEI", help="eigene CA-Zertifikate statt der des Systems")
-    test.add_argument("--timeout", type=float, default=10.0, metavar="SEKUNDEN")
+    test.add_argument("--timeout", type=seconds, default=10.0, metavar="SEKUNDEN")
     test.add_argument("--json", action="store_true")
     test.set_defaults(func=cmd_test)
 
@@ -63,10 +74,15 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_autoconfig(args: argparse.Namespace) -> int:
-    from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml
+    from faqbot.bot.helpers.ports import SettingsInputError, autoconfig_xml, autodiscover_xml, normalise_domain
 
     try:
-        sys.stdout.write(autoconfig_xml(args.server, args.email))
+        if args.format == "outlook":
+            if args.domain is not None:
+                normalise_domain(args.domain)  # Outlook's file names no domain, but a typo should still be caught
+            sys.stdout.write(autodiscover_xml(args.server, args.email))
+        else:
+            sys.stdout.write(autoconfig_xml(args.server, args.email, args.domain))
     except SettingsInputError as error:
         print(f"Fehler: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,9 +92,6 @@ def cmd_autoconfig(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from faqbot.bot.helpers.mailconn import check_connection
 
-    if not 0 < args.port < 65536:
-        print("Fehler: Der Port muss zwischen 1 und 65535 liegen.", file=sys.stderr)
-        return EXIT_USAGE
     report = check_connection(
         args.host, args.port, protocol=args.protocol, mode=args.mode, cafile=args.cafile, timeout=args.timeout
     )

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from faqbot.bot.cli.arg_types import seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
@@ -41,7 +42,7 @@ def add_commands(commands) -> None:
     lookup.add_argument("--sender", metavar="ADRESSE", help="der Absender (MAIL FROM), z. B. info@example.de")
     lookup.add_argument("--helo", metavar="NAME", help="der HELO-/EHLO-Name des sendenden Servers")
     lookup.add_argument("--nameserver", metavar="HOST[:PORT]", help="diesen Nameserver fragen (Standard: der des Systems)")
-    lookup.add_argument("--timeout", type=float, default=5.0, metavar="SEKUNDEN")
+    lookup.add_argument("--timeout", type=seconds, default=5.0, metavar="SEKUNDEN")
     lookup.add_argument("--json", action="store_true")
     lookup.set_defaults(func=cmd_lookup)
 

@@ -11,8 +11,9 @@ HOST_TEMPLATE = "mail.{server}.wsp.plusnet.de"
 PLACEHOLDER_SERVER = "s0xx"
 TLS_MIN = "1.2"
 
-_SERVER = re.compile(r"^s?(\d{1,3})$")
-_HOSTNAME = re.compile(r"^(?:[a-z]+\.)?(s\d{3})\.wsp\.plusnet\.de\.?$")
+# [0-9], not \d: int() would turn "٠١٢" into 12, and such a name is no host anyone can reach.
+_SERVER = re.compile(r"^s?([0-9]{1,3})$")
+_HOSTNAME = re.compile(r"^(?:[a-z]+\.)?(s[0-9]{3})\.wsp\.plusnet\.de\.?$")
 _EMAIL = re.compile(
     r"^[^@\s]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$", re.IGNORECASE
 )
@@ -84,6 +85,18 @@ def normalise_server(text: str) -> str:
     return f"s{int(match.group(1)):03d}"
 
 
+def normalise_domain(text: str) -> str:
+    """ "example.de", "@example.de" or "Example.DE." → "example.de"; IDNA names stay as typed (Unicode)."""
+    value = text.strip().lstrip("@").rstrip(".").lower()
+    try:
+        ascii_value = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_value = ""
+    if not _EMAIL.match(f"x@{ascii_value}"):
+        raise SettingsInputError(f"„{text.strip()}“ ist keine Domain (z. B. example.de).")
+    return value
+
+
 def normalise_email(text: str) -> str:
     value = text.strip()
     if not _EMAIL.match(value):
@@ -99,19 +112,24 @@ def settings(server: str | None = None, email: str | None = None) -> Settings:
     return Settings(number, host, username, warnings=(CERTIFICATE_WARNING.format(host=host), PORT_25_WARNING))
 
 
-def autoconfig_xml(server: str, email: str | None = None) -> str:
-    """A Thunderbird autoconfig file (config-v1.1.xml) for these settings."""
+def autoconfig_xml(server: str, email: str | None = None, domain: str | None = None) -> str:
+    """A Thunderbird autoconfig file (config-v1.1.xml) for these settings.
+
+    For a whole domain (the normal case) the user name is %EMAILADDRESS%, as in Thunderbird's
+    ISPDB, so one file serves every mailbox; with ``email`` it names that one mailbox.
+    """
     current = settings(server, email)
-    domain = current.username.rsplit("@", 1)[1] if current.username else None
+    if domain is not None:
+        domain = normalise_domain(domain)
+    elif current.username:
+        domain = current.username.rsplit("@", 1)[1].lower()
     root = ET.Element("clientConfig", version="1.1")
     provider = ET.SubElement(root, "emailProvider", id=domain or "wsp.plusnet.de")
     if domain:
         ET.SubElement(provider, "domain").text = domain
     ET.SubElement(provider, "displayName").text = f"Plusnet WebServer ({current.server})"
     ET.SubElement(provider, "displayShortName").text = "Plusnet"
-    for entry in current.entries:
-        if entry.port == 25:
-            continue  # offered last by clients anyway and often blocked; 465 and 587 suffice
+    for entry in _offered(current):
         tag = "incomingServer" if entry.direction == "incoming" else "outgoingServer"
         node = ET.SubElement(provider, tag, type=entry.protocol)
         ET.SubElement(node, "hostname").text = current.host
@@ -119,5 +137,47 @@ def autoconfig_xml(server: str, email: str | None = None) -> str:
         ET.SubElement(node, "socketType").text = "SSL" if entry.security == "tls" else "STARTTLS"
         ET.SubElement(node, "authentication").text = "password-cleartext"
         ET.SubElement(node, "username").text = current.username or "%EMAILADDRESS%"
+    return _xml(root)
+
+
+AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+AUTODISCOVER_RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+
+def autodiscover_xml(server: str, email: str | None = None) -> str:
+    """Microsoft's POX Autodiscover answer (autodiscover.xml) for Outlook.
+
+    Served as https://autodiscover.<domain>/autodiscover/autodiscover.xml. Without ``email`` it
+    names no login, and Outlook uses the address the user typed: one file for the whole domain.
+    """
+    current = settings(server, email)
+    root = ET.Element("Autodiscover", xmlns=AUTODISCOVER_NS)
+    response = ET.SubElement(root, "Response", xmlns=AUTODISCOVER_RESPONSE_NS)
+    account = ET.SubElement(response, "Account")
+    ET.SubElement(account, "AccountType").text = "email"
+    ET.SubElement(account, "Action").text = "settings"
+    for entry in _offered(current):
+        protocol = ET.SubElement(account, "Protocol")
+        ET.SubElement(protocol, "Type").text = entry.protocol.upper()
+        ET.SubElement(protocol, "Server").text = current.host
+        ET.SubElement(protocol, "Port").text = str(entry.port)
+        ET.SubElement(protocol, "DomainRequired").text = "off"
+        if current.username:
+            ET.SubElement(protocol, "LoginName").text = current.username
+        ET.SubElement(protocol, "SPA").text = "off"
+        if entry.security == "tls":
+            ET.SubElement(protocol, "SSL").text = "on"
+        else:
+            ET.SubElement(protocol, "Encryption").text = "TLS"  # STARTTLS in Outlook's words
+        ET.SubElement(protocol, "AuthRequired").text = "on"
+    return _xml(root)
+
+
+def _offered(current: Settings) -> list[Entry]:
+    # Port 25 is offered last by clients anyway and often blocked; 465 and 587 suffice.
+    return [entry for entry in current.entries if entry.port != 25]
+
+
+def _xml(root: ET.Element) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

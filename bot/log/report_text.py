@@ -1,8 +1,14 @@
-"""The log report as German plain text (for the terminal and the agent console)."""
+"""The log report as German plain text (for the terminal and the agent console).
+
+Questions are customers' words: a stored BEL or right-to-left override (U+202E)
+would ring or visually reorder the report, so control and bidi characters are
+shown escaped.
+"""
 
 from __future__ import annotations
 
 from faqbot.bot.log.report import QuestionGroup, Report
+from faqbot.kb.visible import visible
 
 
 def _groups(title: str, groups: list[QuestionGroup]) -> list[str]:
@@ -11,7 +17,7 @@ def _groups(title: str, groups: list[QuestionGroup]) -> list[str]:
         return [*lines, "  (keine)"]
     for group in groups:
         others = f" (+{len(group.questions) - 1} ähnliche)" if len(group.questions) > 1 else ""
-        lines.append(f"  {group.count:>4} × {group.example}{others}")
+        lines.append(f"  {group.count:>4} × {visible(group.example)}{others}")
     return lines
 
 
@@ -24,7 +30,7 @@ def report_text(report: Report, titles: dict[str, str] | None = None) -> str:
     if not report.not_helpful:
         lines.append("  (keine)")
     for article_id, count in report.not_helpful:
-        lines.append(f"  {count:>4} × {titles.get(article_id, article_id)}")
+        lines.append(f"  {count:>4} × {visible(titles.get(article_id, article_id))}")
     lines += ["", "Beantwortet pro Tag:"]
     if not report.answer_rate:
         lines.append("  (keine Fragen)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from faqbot.bot.log.redact import redact
+from faqbot.kb.files import kind_of
+from faqbot.kb.visible import visible
 
 DB_ENV_VAR = "FAQBOT_DB"
 BUSY_TIMEOUT_MS = 5000
@@ -49,6 +52,35 @@ def default_db_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("faqbot", appauthor=False)) / "gespraeche.sqlite3"
+
+
+class _NotAFile(OSError):
+    """The log path names a folder, a device or a pipe; the message is German."""
+
+
+# SQLite's own words for what users run into, in German.
+_SQLITE_REASONS = (
+    ("file is not a database", "ist keine SQLite-Datenbank (vielleicht eine andere Datei unter diesem Namen)"),
+    ("unable to open database file", "kann nicht geöffnet werden (fehlt der Ordner, oder ist es ein Ordner?)"),
+    ("readonly database", "ist schreibgeschützt"),
+    ("database is locked", "ist von einem anderen Programm gesperrt"),
+    ("disk i/o error", "kann wegen eines Ein-/Ausgabefehlers nicht gelesen oder geschrieben werden"),
+    ("database disk image is malformed", "ist beschädigt"),
+    ("disk is full", "kann nicht geschrieben werden: Der Datenträger ist voll"),
+)
+
+
+def _reason_de(error: Exception) -> str:
+    """Why the log cannot be used, as the end of a German sentence that starts with the path."""
+    if isinstance(error, _NotAFile):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        return f"ist nicht beschreibbar ({error.strerror})"
+    text = str(error).lower()
+    for english, german in _SQLITE_REASONS:
+        if english in text:
+            return german
+    return f"ist nicht beschreibbar ({error})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +132,17 @@ class ConversationLog:
         with self._lock:
             if self.disabled_reason is not None:
                 return
-            self.disabled_reason = f"Das Gesprächsprotokoll ist aus: {self.path} ist nicht beschreibbar ({error})."
+            self.disabled_reason = f"Das Gesprächsprotokoll ist aus: {visible(str(self.path))} {_reason_de(error)}."
         if self.on_disabled is not None:
             self.on_disabled(self.disabled_reason)
 
     def _migrate(self) -> None:
+        try:
+            mode = self.path.stat().st_mode  # follows symlinks: a link to /dev/null is a device
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            raise _NotAFile(f"ist {kind_of(mode)}, keine Datei – bitte geben Sie mit --db oder $FAQBOT_DB eine Datei an")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             connection = self._connect()
@@ -127,7 +165,8 @@ class ConversationLog:
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:  # else ROLLBACK's own error would hide the real one
+                connection.execute("ROLLBACK")
             raise
 
     def _write(self, sql: str, parameters: tuple) -> int | None:

@@ -10,14 +10,18 @@ from typing import Any, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import SimpleProvider
 from textual.events import DeliveryComplete, DeliveryFailed
 from textual.screen import Screen
+from textual.theme import ThemeProvider
+from textual.worker import WorkerFailed
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from faqbot.bot.tui.helper_screens import HelperScreen, find
+from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
 from faqbot.bot.tui.screens.agent import AgentScreen
 from faqbot.bot.tui.screens.chat import ChatScreen
 from faqbot.bot.tui.screens.ports import PortsScreen
@@ -29,7 +33,7 @@ from faqbot.kb.retriever import Index
 Mode = Literal["chat", "agent"]
 
 
-class FaqApp(App[None]):
+class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalette.is_open) take; App is invariant
     CSS_PATH = "widgets/chat_messages.tcss"
     COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands, AgentCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -104,6 +108,48 @@ class FaqApp(App[None]):
         else:
             yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
         yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
+
+    # --- Textual's own English texts, in German -------------------------------------------
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not GermanCommandPalette.is_open(self):
+            self.push_screen(GermanCommandPalette(id="--command-palette"))
+
+    def search_commands(self, commands, placeholder: str = "Befehl suchen …"):
+        return self.push_screen(GermanCommandPalette(providers=[SimpleProvider(self.screen, commands)], placeholder=placeholder))
+
+    def search_themes(self) -> None:
+        self.push_screen(GermanCommandPalette(providers=[ThemeProvider], placeholder=SEARCH_THEMES))
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies in an input; whoever pressed it to quit is told how (Textual says it in English)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                shown = "+".join(part.capitalize() for part in key.split("+")).replace("Ctrl", "Strg")
+                self.notify(f"Zum Beenden drücken Sie {shown}.", title="Beenden?", markup=False)
+                return
+
+    # --- errors ----------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A failed worker (a search, a lookup, a log write) costs that one action, not the app.
+
+        Textual would end the app on any error in a worker; here the user is told in German and
+        can go on. Any other unhandled error still ends the app, with exit status 1.
+        """
+        if isinstance(error, WorkerFailed):
+            if self._exception is None:
+                self._exception = error  # run_test raises it when the test ends: programming errors still fail tests
+            self.log.error("worker failed", repr(error.error))
+            self.notify(
+                "Bei dieser Aktion ist ein unerwarteter Fehler aufgetreten; sie wurde abgebrochen. "
+                "Sie können weiterarbeiten. Wenn es wieder passiert, melden Sie es bitte dem Support.",
+                title="Fehler",
+                severity="error",
+                markup=False,
+            )
+            return
+        super()._handle_exception(error)
 
     def _log_disabled(self, reason: str) -> None:
         """Said once; the log switches itself off and the chat goes on."""

@@ -144,6 +144,9 @@ class ChatScreen(Screen[None]):
         await self.conversation.mount(message, after=event.placeholder)
         await event.placeholder.remove()
         self._record_reply(event.reply)
+        if event.reply.article is not None:
+            # An answer is read from its top: show its beginning rather than its feedback buttons.
+            self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
 
     def show_article(self, article: Article) -> None:
         """Show an article as the bot's answer (picked from a list or the command palette)."""
@@ -168,6 +171,10 @@ class ChatScreen(Screen[None]):
             self._log_feedback(event.turn_id, event.helpful)
         self.transcript.append(("Sie", wording.FEEDBACK_YES if event.helpful else wording.FEEDBACK_NO))
         self._show(self.dialog.feedback(event.reply, event.helpful))
+        self._back_to_question()
+
+    @on(BotMessage.SectionShown)
+    def _section_shown(self, event: BotMessage.SectionShown) -> None:
         self._back_to_question()
 
     @on(BotMessage.HelperRequested)

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from faqbot.bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
-from faqbot.bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, settings
+from faqbot.bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, autodiscover_xml, settings
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
 RESULT_COLUMN = "result"
@@ -82,6 +82,7 @@ class PortsScreen(Screen[None]):
             with Horizontal(classes="buttons"):
                 yield Button("Verbindung testen", id="test", variant="primary")
                 yield Button("Autoconfig speichern", id="save-autoconfig")
+                yield Button("Autodiscover (Outlook) speichern", id="save-autodiscover")
             yield Static(id="details", classes="details")
             yield Static(id="warnings", classes="warnings")
         yield Footer()
@@ -186,8 +187,18 @@ class PortsScreen(Screen[None]):
 
     @on(Button.Pressed, "#save-autoconfig")
     def action_save_autoconfig(self) -> None:
+        if self._server_given("Autoconfig"):
+            xml = autoconfig_xml(self.current.server, self.current.username)
+            self.save_text(f"faqbot-autoconfig-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
+
+    @on(Button.Pressed, "#save-autodiscover")
+    def _save_autodiscover(self) -> None:
+        if self._server_given("Autodiscover"):
+            xml = autodiscover_xml(self.current.server, self.current.username)
+            self.save_text(f"faqbot-autodiscover-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
+
+    def _server_given(self, title: str) -> bool:
         if self.current.server == "s0xx":
-            self.app.notify("Bitte geben Sie zuerst Ihre Servernummer ein.", title="Autoconfig", severity="warning", markup=False)
-            return
-        xml = autoconfig_xml(self.current.server, self.current.username)
-        self.save_text(f"faqbot-autoconfig-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
+            self.app.notify("Bitte geben Sie zuerst Ihre Servernummer ein.", title=title, severity="warning", markup=False)
+            return False
+        return True

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from faqbot.bot.dialog import Reply
 from faqbot.kb.article import Article
+from faqbot.kb.sections import Section
 
 
 class UserMessage(Static):
@@ -43,6 +44,14 @@ class BotMessage(Vertical):
             self.helpful = helpful
             self.turn_id = turn_id
 
+    class SectionShown(Message):
+        """Another section (None: the whole article) of an answer is now shown."""
+
+        def __init__(self, article: Article, section: Section | None) -> None:
+            super().__init__()
+            self.article = article
+            self.section = section
+
     class HelperRequested(Message):
         def __init__(self, name: str) -> None:
             super().__init__()
@@ -65,7 +74,10 @@ class BotMessage(Vertical):
     def compose(self) -> ComposeResult:
         reply = self.reply
         if reply.article is not None:
-            yield Markdown(reply.article.titled_markdown, classes="article-body", open_links=False)
+            yield Markdown(self._article_markdown(reply.section), classes="article-body", open_links=False)
+            if reply.section is not None:
+                # The passage that answers comes first; the rest of the article is one key away.
+                yield OptionList(*self._section_options(reply.section), classes="sections")
             if self.helper_title is not None:
                 yield Button(f"{self.helper_title} öffnen", id="open-helper", classes="helper-button")
             with Horizontal(classes="feedback"):
@@ -79,6 +91,39 @@ class BotMessage(Vertical):
             options += [Option(Content(f"Thema: {category}"), id=f"category:{category}") for category in self.categories]
         if options and reply.article is None:
             yield OptionList(*options, classes="choices")
+
+    def _article_markdown(self, section: Section | None) -> str:
+        article = self.reply.article
+        assert article is not None
+        if section is None:
+            return article.titled_markdown
+        return f"# {article.title}\n\n{section.markdown}"
+
+    def _section_options(self, shown: Section | None) -> list[Option]:
+        article = self.reply.article
+        assert article is not None
+        options = [Option(Content("▸ Ganzen Artikel zeigen"), id="section:")] if shown is not None else []
+        options += [
+            Option(Content(f"▸ {section.heading}"), id=f"section:{section.anchor}")
+            for section in article.sections
+            if section.heading and section is not shown
+        ]
+        return options
+
+    @on(OptionList.OptionSelected, ".sections")
+    def _section_picked(self, event: OptionList.OptionSelected) -> None:
+        """Show another section of the answer, or the whole article, in place."""
+        event.stop()
+        article = self.reply.article
+        assert article is not None
+        anchor = (event.option.id or "").partition(":")[2]
+        section = next((s for s in article.sections if s.heading and s.anchor == anchor), None)
+        self.query_one(".article-body", Markdown).update(self._article_markdown(section))
+        options = event.option_list
+        options.clear_options()
+        options.add_options(self._section_options(section))
+        options.display = options.option_count > 0
+        self.post_message(self.SectionShown(article, section))
 
     @on(OptionList.OptionSelected, ".choices")
     def _picked(self, event: OptionList.OptionSelected) -> None:

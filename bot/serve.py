@@ -20,6 +20,7 @@ import shlex
 import signal
 import socket
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -127,6 +128,8 @@ class ChatSession(AppService):
 
 def clamp_size(width: object, height: object) -> tuple[int, int]:
     def number(value: object, default: int, top: int) -> int:
+        if not isinstance(value, (int, float, str)):
+            return default
         try:
             return max(1, min(int(value), top))
         except (TypeError, ValueError):
@@ -203,7 +206,8 @@ class ChatServer(Server):
         finally:
             self.sessions.discard(session)
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    # textual-serve types this as always returning a websocket; a refused visitor gets a plain HTTP page.
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         address = self.client_address(request)
         refused = self.refusal(address)  # checked and reserved below without an await between
         if refused:
@@ -225,7 +229,8 @@ class ChatServer(Server):
             await websocket.prepare(request)
             await session.start(*clamp_size(request.query.get("width"), request.query.get("height")))
             # an app that ended on its own (crash, quit) closes the page's connection, so the browser shows it
-            session._task.add_done_callback(lambda _: asyncio.ensure_future(websocket.close()))
+            if session._task is not None:
+                session._task.add_done_callback(lambda _: asyncio.ensure_future(websocket.close()))
             watchdog = asyncio.create_task(self._watch_idle(websocket, session))
             try:
                 await self._process_messages(websocket, session)
@@ -245,7 +250,8 @@ class ChatServer(Server):
                     await websocket.close()
         return websocket
 
-    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: ChatSession) -> None:
+    # Our sessions are ChatSessions (their own process handling), not textual-serve's AppService.
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: ChatSession) -> None:  # type: ignore[override]
         async for message in websocket:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -258,6 +264,7 @@ class ChatServer(Server):
                 await websocket.send_json(["pong", data])
                 continue  # the browser pings on its own: not activity
             app_service.last_activity = asyncio.get_running_loop().time()
+            sent: Awaitable[object]
             if kind == "stdin" and isinstance(data, str):
                 sent = app_service.send_bytes(data.encode("utf-8"))
             elif kind == "resize" and isinstance(data, dict):

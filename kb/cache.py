@@ -1,8 +1,10 @@
 """A ready-built index on disk, so that `faqbot ask` does not parse and index
 every article (and import the Markdown and YAML parsers) on each start.
 
-The cache key is a hash of the articles' bytes and of the knowledge-base code
-and data, so any edit to an article or to the normaliser builds a new index.
+The cache key is a hash of the articles' bytes, of the knowledge-base code and
+data, and of the versions of Python, PyStemmer and numpy (the pickle holds numpy
+arrays and stems), so any edit to an article or to the normaliser, and any
+upgrade that could change stems or the pickled form, builds a new index.
 The cache is only a speed-up: whatever goes wrong with it (no cache folder,
 read-only disk, a damaged file), the index is built from the articles as usual.
 """
@@ -12,9 +14,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy
+import Stemmer
 
 from faqbot.kb.files import FileReadError, read_regular_file
 from faqbot.kb.retriever import Index
@@ -30,8 +36,13 @@ class LoadedIndex:
     problem_count: int  # problems `faqbot kb check` would report for this folder
 
 
+def _runtime_versions() -> str:
+    """What else shapes the pickled index: the interpreter, the stemmer and numpy."""
+    return f"python {sys.version}; PyStemmer {Stemmer.version()}; numpy {numpy.__version__}"
+
+
 def _fingerprint(folder: Path) -> str | None:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_runtime_versions().encode() + b"\0")
     try:
         for path in sorted(_KB_SOURCES.glob("*.py")) + sorted((_KB_SOURCES / "data").glob("*.*")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -55,7 +55,7 @@ class LoadResult:
         return not any(not problem.warning for problem in self.problems)
 
 
-class _FileProblems(list):
+class _FileProblems(list[Problem]):
     """Problems of one file, collected rather than raised so all are reported."""
 
     def __init__(self, path: Path):
@@ -98,12 +98,15 @@ class _DepthLimitedLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"mehr als {MAX_DEPTH} Ebenen verschachtelt", self.peek_event().start_mark
+                    None,
+                    None,
+                    f"mehr als {MAX_DEPTH} Ebenen verschachtelt",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
             return super().compose_node(parent, index)
         finally:
@@ -375,6 +378,7 @@ def load_articles(folder: Path | str) -> LoadResult:
     articles: list[Article] = []
     for item in parsed:
         article = item.article
+        assert article.path is not None  # _parse_file always sets it
         known_related = []
         for related_id, line in item.related_lines.items():
             if related_id in seen:

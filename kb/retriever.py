@@ -136,7 +136,7 @@ class Index:
         }
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc, fields in enumerate(field_terms):
-            weighted: Counter[str] = Counter()
+            weighted: defaultdict[str, float] = defaultdict(float)
             for field, terms in fields.items():
                 norm = 1 - B + B * len(terms) / average_length[field]
                 for term, count in Counter(terms).items():

@@ -12,7 +12,7 @@ article's example questions to sections, were measured and found no better.)
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from faqbot.kb.article import Article
@@ -41,7 +41,7 @@ class SectionIndex:
 
     @staticmethod
     def _terms(section: Section, normaliser: Normaliser) -> dict[str, float]:
-        weighted: Counter[str] = Counter()
+        weighted: defaultdict[str, float] = defaultdict(float)
         texts = (section.heading, " ".join(section.questions), section.text)
         for weight, text in zip(SECTION_FIELDS, texts, strict=True):
             for term in normaliser.terms(text, document=True):

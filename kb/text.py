@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import Stemmer
 
@@ -52,7 +52,7 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return cast(str, _stemmer().stemWord(word))
 
 
 @cache

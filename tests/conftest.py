@@ -53,11 +53,37 @@ def write_article(tmp_path):
     return write
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    """Keep the index cache of every test (and of the processes it starts) out of the user's."""
-    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+def private_cache(session_cache, monkeypatch, tmp_path_factory):
+    """Keep the index cache of every test (and of the processes it starts) out of the user's.
+
+    One cache for the session (per xdist worker): the index of the shipped articles is then
+    built once, not in every app test (0.6 s each). test_cache.py gives its tests their own."""
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(session_cache))
     monkeypatch.setenv("FAQBOT_DB", str(tmp_path_factory.mktemp("log") / "gespraeche.sqlite3"))
+
+
+class Notifications(list):
+    """The notifications an app showed, caught as messages: ``app.run_test(message_hook=notes.hook)``."""
+
+    def hook(self, message) -> None:
+        from textual.notifications import Notify
+
+        if isinstance(message, Notify):
+            self.append(message.notification)
+
+    def titled(self, title: str) -> list:
+        return [note for note in self if note.title == title]
+
+
+@pytest.fixture
+def notes() -> Notifications:
+    return Notifications()
 
 
 @pytest.fixture
@@ -89,12 +115,29 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
         await pilot.pause(0.05)
 
 
-async def open_from_palette(pilot, text: str, screen_type: type):
-    """Open a screen as a user would: Ctrl+P, type, Enter."""
+async def pick_from_palette(pilot, text: str) -> None:
+    """Ctrl+P, type, and Enter once the palette lists a match (its search runs in the background)."""
+    from textual.command import CommandList, CommandPalette
+
     await pilot.press("ctrl+p")
     await pilot.press(*text)
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    await wait_until(pilot, lambda: palette.query_one(CommandList).option_count > 0)
     await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette))
+
+
+async def open_from_palette(pilot, text: str, screen_type: type):
+    """Open a screen as a user would: Ctrl+P, type, Enter."""
+    await pick_from_palette(pilot, text)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    return pilot.app.screen
+
+
+async def open_helper(pilot, name: str, screen_type: type):
+    """Open a helper screen directly (the palette way is tested once, in test_tui_spf.py)."""
+    pilot.app.open_helper(name)
     await pilot.pause()
     assert isinstance(pilot.app.screen, screen_type)
     return pilot.app.screen

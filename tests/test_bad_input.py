@@ -162,13 +162,13 @@ def test_kb_check_and_ask_neither_hang_nor_crash(with_dev_zero):
     assert "Problem(e) in den Artikeln" in ask.stderr.decode()
 
 
-async def test_the_app_starts_on_a_hostile_folder(make_app, hostile_folder):
+async def test_the_app_starts_on_a_hostile_folder(make_app, hostile_folder, notes):
     with time_limit():
         app = make_app("chat", hostile_folder, log=False)
-    async with app.run_test() as pilot:
+    async with app.run_test(message_hook=notes.hook) as pilot:
         await pilot.pause()
         assert sorted(a.id for a in app.index.articles) == ["bel", GOOD]
-        assert any("Problem(e) in den Artikeln" in str(n.message) for n in app._notifications)
+        assert any("Problem(e) in den Artikeln" in note.message for note in notes)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
@@ -367,7 +367,7 @@ async def test_report_screen_shows_them_escaped_too(make_app, tmp_path):
 # --- the app ------------------------------------------------------------------------------------------------
 
 
-async def test_a_failing_worker_gives_a_german_notice_and_the_chat_goes_on(make_app, monkeypatch):
+async def test_a_failing_worker_gives_a_german_notice_and_the_chat_goes_on(make_app, monkeypatch, notes):
     from textual.worker import WorkerFailed
 
     from faqbot.bot.tui.screens.chat import ChatScreen
@@ -384,12 +384,12 @@ async def test_a_failing_worker_gives_a_german_notice_and_the_chat_goes_on(make_
     monkeypatch.setattr(app.dialog, "reply", broken)
     # the app goes on; run_test still raises the error at the end, so real bugs fail tests
     with pytest.raises(WorkerFailed):
-        async with app.run_test() as pilot:
+        async with app.run_test(message_hook=notes.hook) as pilot:
             await pilot.click("#question")
             await pilot.press(*"kaputt", "enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert any("unerwarteter Fehler" in str(n.message) and n.severity == "error" for n in app._notifications)
+            assert any("unerwarteter Fehler" in note.message and note.severity == "error" for note in notes)
             assert isinstance(app.screen, ChatScreen) and app.is_running
             await pilot.press(*"Mein Postfach ist voll", "enter")
             await app.workers.wait_for_complete()
@@ -411,16 +411,16 @@ def test_a_crash_ends_with_a_nonzero_status_and_a_german_line(monkeypatch, capsy
     assert "wegen eines unerwarteten Fehlers beendet" in capsys.readouterr().err
 
 
-async def test_textual_s_own_texts_are_german(make_app):
+async def test_textual_s_own_texts_are_german(make_app, notes):
     from textual.command import CommandPalette
     from textual.widgets import Input
 
     app = make_app(log=False)
-    async with app.run_test() as pilot:
+    async with app.run_test(message_hook=notes.hook) as pilot:
         app.screen.set_focus(None)  # in an input, Ctrl+C copies
         await pilot.press("ctrl+c")  # the reflex to quit: say how, in German
         await pilot.pause()
-        assert any("Zum Beenden drücken Sie Strg+Q." in str(n.message) for n in app._notifications)
+        assert any("Zum Beenden drücken Sie Strg+Q." in note.message for note in notes)
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
+import numpy
+import pytest
+import Stemmer
+
+import faqbot.kb.loader
 from conftest import VALID_FRONT
 from faqbot.kb.cache import cache_dir, load_index
 
@@ -14,36 +20,77 @@ def make_kb(folder, title="Ein Titel"):
     return folder
 
 
-def test_second_load_comes_from_the_cache(tmp_path):
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """A fresh cache folder for each test here: they count its files."""
+    monkeypatch.setenv("FAQBOT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """How often the articles were read and parsed (the cache's whole point is to skip that)."""
+    calls = []
+    original = faqbot.kb.loader.load_articles
+
+    def counting(folder):
+        calls.append(folder)
+        return original(folder)
+
+    monkeypatch.setattr(faqbot.kb.loader, "load_articles", counting)
+    return calls
+
+
+def test_second_load_comes_from_the_cache(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     first = load_index(kb)
+    assert len(parses) == 1
     files = list(cache_dir().glob("index-*.pickle"))
     assert len(files) == 1
     second = load_index(kb)
+    assert len(parses) == 1  # not parsed again
     assert [a.title for a in second.index.articles] == ["Ein Titel"]
     assert second.index.search("Erste Frage")[0].score == first.index.search("Erste Frage")[0].score
 
 
-def test_an_edited_article_is_never_served_stale(tmp_path):
+@pytest.mark.parametrize(
+    "module, name, value",
+    [(sys, "version", "3.99.0 (other build)"), (Stemmer, "version", lambda: "0.0.1"), (numpy, "__version__", "0.0.1")],
+    ids=["python", "pystemmer", "numpy"],
+)
+def test_another_python_stemmer_or_numpy_builds_anew(tmp_path, parses, monkeypatch, module, name, value):
+    kb = make_kb(tmp_path / "kb")
+    load_index(kb)
+    monkeypatch.setattr(module, name, value)
+    assert [a.id for a in load_index(kb).index.articles] == ["a"]
+    assert len(parses) == 2
+    assert len(list(cache_dir().glob("index-*.pickle"))) == 2
+
+
+def test_an_edited_article_is_never_served_stale(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     load_index(kb)
     make_kb(kb, title="Neuer Titel")
     assert [a.title for a in load_index(kb).index.articles] == ["Neuer Titel"]
+    assert len(parses) == 2
 
 
-def test_problems_are_counted_from_the_cache_too(tmp_path):
+def test_problems_are_counted_from_the_cache_too(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     (kb / "kaputt.md").write_text("kein front matter", encoding="utf-8")
     assert load_index(kb).problem_count == 1
     assert load_index(kb).problem_count == 1
+    assert len(parses) == 1
 
 
-def test_damaged_cache_file_is_rebuilt(tmp_path):
+def test_damaged_cache_file_is_rebuilt(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     load_index(kb)
     (cached,) = cache_dir().glob("index-*.pickle")
     cached.write_bytes(b"not a pickle")
     assert [a.id for a in load_index(kb).index.articles] == ["a"]
+    assert len(parses) == 2
+    load_index(kb)
+    assert len(parses) == 2  # the rebuilt file is used again
 
 
 def test_unwritable_cache_folder_still_answers(tmp_path, monkeypatch):

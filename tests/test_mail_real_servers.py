@@ -26,6 +26,11 @@ from realmail import Certificate, RealServer, dovecot_unavailable, postfix_unava
 
 from faqbot.bot.helpers.mailconn import check_connection
 
+# One xdist worker for this module: its fixture starts every selected scenario at once, and with the
+# module split over two workers both started them all, on ports found free a moment before
+# (free_ports), so one worker's servers took the other's ports ("Address already in use").
+pytestmark = pytest.mark.xdist_group("real-mail-servers")
+
 DOVECOT_MISSING = dovecot_unavailable()
 POSTFIX_MISSING = postfix_unavailable()
 

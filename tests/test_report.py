@@ -86,7 +86,7 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     async with app.run_test(size=(100, 40)) as pilot:
         for question in ("Mein Postfach ist voll", "Wie wird das Wetter morgen?", "Webmailer"):
             await pilot.click("#question")
-            await pilot.press(*question)
+            app.screen.query_one("#question").insert_text_at_cursor(question)  # pasted: typing is tested in the chat tests
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -111,21 +111,20 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     assert data["unanswered"][0]["example"] == "Wie wird das Wetter morgen?"
 
 
-async def test_broken_log_does_not_stop_the_chat(make_app, tmp_path):
+async def test_broken_log_does_not_stop_the_chat(make_app, tmp_path, notes):
     bad = tmp_path / "kaputt.sqlite3"
     bad.write_bytes(b"kein sqlite" * 50)
     app = make_app(db=bad)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 40), message_hook=notes.hook) as pilot:
         await pilot.pause()
-        warnings = [n for n in app._notifications if n.title == "Protokoll aus"]
-        assert len(warnings) == 1
+        assert len(notes.titled("Protokoll aus")) == 1
         await pilot.click("#question")
         await pilot.press(*"Postfach voll")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen.query("BotMessage").last().reply.kind == "answer"
-        assert len([n for n in app._notifications if n.title == "Protokoll aus"]) == 1
+        assert len(notes.titled("Protokoll aus")) == 1
 
 
 async def test_agent_report_screen(make_app, tmp_path):

@@ -68,7 +68,8 @@ async def test_served_chat_restricts_the_ports_helper(make_app):
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await pilot.press(*"Bericht")
-        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()  # the palette searches in a worker
+        await pilot.pause()
         results = app.screen.query_one(CommandList)
         prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert not any("Bericht" in prompt for prompt in prompts)  # agent features are not offered

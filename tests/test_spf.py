@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faqbot.bot.helpers.spf import PROVIDER_INCLUDE, SpfInputError, build, check, normalise_domain, unquote
+from faqbot.bot.helpers.spf import (
+    MAX_DNS_LOOKUPS,
+    PROVIDER_INCLUDE,
+    SpfInputError,
+    build,
+    check,
+    is_spf_record,
+    normalise_domain,
+    unquote,
+)
 
 PROVIDER = f"include:{PROVIDER_INCLUDE}"
 
@@ -232,9 +243,13 @@ def test_pasted_forms_are_understood(pasted):
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_gives_a_result(text):
+def test_any_text_gets_a_verdict_in_words(text):
     result = check(text)
-    assert isinstance(result.valid, bool)
+    if not is_spf_record(unquote(text)):
+        # Not a record at all: one error that says so, and nothing explained as if it were one.
+        assert [finding.code for finding in result.errors] == ["version"] and result.terms == []
+    assert all(finding.message.strip() for finding in result.errors + result.warnings)
+    json.dumps(result.to_json())  # the CLI's --json prints it for any input
 
 
 @settings(max_examples=300, deadline=None)
@@ -246,9 +261,22 @@ def test_any_text_gives_a_result(text):
         max_size=12,
     )
 )
-def test_term_salad_gives_a_result(parts):
+def test_term_salad_counts_exactly_the_lookups(parts):
     result = check("v=spf1 " + " ".join(parts))
-    assert result.dns_lookups >= 0
+    # Of the sampled terms only "a", "mx/24" and "redirect=x.de" are well-formed and query DNS.
+    # Terms after "-all" are never evaluated, and with "all" present redirect= is never used.
+    evaluated = parts[: parts.index("-all")] if "-all" in parts else parts
+    expected = sum(part in {"a", "mx/24"} for part in evaluated) + ("redirect=x.de" in parts and "-all" not in parts)
+    assert result.dns_lookups == expected
+    assert ("too-many-lookups" in {finding.code for finding in result.warnings}) == (expected > MAX_DNS_LOOKUPS)
+    malformed = {"%{d}", "include:", "exp=", "?", "ptr:", "//64"}
+    expected_valid = (
+        not any(part in malformed for part in parts)
+        # a modifier twice is an error (the record's own v=spf1 is not a modifier)
+        and parts.count("redirect=x.de") <= 1
+        and parts.count("v=spf1") <= 1
+    )
+    assert result.valid == expected_valid
 
 
 # --- builder ----------------------------------------------------------------------

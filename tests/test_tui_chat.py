@@ -6,19 +6,22 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from conftest import click_visible, wait_until
-from faqbot.bot.tui.helper_screens import helper, register_helper, unregister_helper
+from conftest import click_visible, pick_from_palette, wait_until
+from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
 SIZE = (100, 40)
 
 
 async def ask(pilot, text: str) -> BotMessage:
-    """Type a question, press Enter and wait for the bot's reply."""
+    """Paste a question, press Enter and wait for the bot's reply.
+
+    Pasted, not typed key by key: every key costs a full round through the app, and typing is
+    tested where it matters (history, focus after feedback, the console's search as you type)."""
     field = pilot.app.screen.query_one("#question")
     field.value = ""
     await pilot.click("#question")
-    await pilot.press(*text)
+    field.insert_text_at_cursor(text)
     await pilot.press("enter")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -166,45 +169,37 @@ async def test_ctrl_l_clears_the_conversation(make_app):
         assert not app.screen.query(UserMessage)
 
 
-async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path):
+async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path, notes):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await ask(pilot, "Mein Postfach ist voll")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any("Gespeichert" in str(n.message) for n in app._notifications))
+        await wait_until(pilot, lambda: notes.titled("Gespeichert"))
         (saved,) = tmp_path.glob("faqbot-gespraech-*.md")
         text = saved.read_text(encoding="utf-8")
         assert "> Mein Postfach ist voll" in text
         assert "unwiederbringlich gelöscht" in text
-        assert any(saved.name in str(n.message) for n in app._notifications)
+        assert [saved.name in note.message for note in notes.titled("Gespeichert")] == [True]
 
 
-async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path):
+async def test_saving_into_a_missing_folder_says_so(make_app, tmp_path, notes):
     app = make_app()
     app.save_dir = tmp_path / "gibt-es-nicht"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
-        assert app.is_running
+        await wait_until(pilot, lambda: notes.titled("Speichern fehlgeschlagen"))
+        (failed,) = notes.titled("Speichern fehlgeschlagen")
+        assert failed.severity == "error" and "konnte nicht gespeichert werden" in failed.message
+        assert not (tmp_path / "gibt-es-nicht").exists()
 
 
 class DummyHelper(Screen):
     pass
 
 
-@pytest.fixture
-def dummy_ports_helper():
-    previous = helper("ports")
-    register_helper("ports", "Test-Helfer", DummyHelper)
-    yield
-    if previous is None:
-        unregister_helper("ports")
-    else:
-        register_helper(previous.name, previous.title, previous.make_screen)
-
-
-async def test_helper_button_on_answers_with_a_helper(make_app, dummy_ports_helper):
+async def test_helper_button_on_answers_with_a_helper(make_app):
     app = make_app()
+    app.helper_screens["ports"] = HelperScreen("Test-Helfer", DummyHelper)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "welcher Port für IMAP")
         button = answer.query_one("#open-helper", Button)
@@ -227,6 +222,15 @@ async def test_no_helper_button_without_a_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask(pilot, "Mein Postfach ist voll")
+        assert not answer.query("#open-helper")
+
+
+async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
+    app = make_app()
+    del app.helper_screens["ports"]
+    async with app.run_test(size=SIZE) as pilot:
+        answer = await ask(pilot, "welcher Port für IMAP")
+        assert answer.reply.article is not None and answer.reply.article.helper == "ports"
         assert not answer.query("#open-helper")
 
 
@@ -259,11 +263,7 @@ async def test_very_long_input_is_bounded(make_app):
 async def test_command_palette_opens_an_article(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Winmail")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await pick_from_palette(pilot, "Winmail")
         await pilot.pause()
         shown = app.screen.query(BotMessage).last()
         assert shown.reply.article is not None and shown.reply.article.id == "winmail-dat"

@@ -11,7 +11,7 @@ from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
 from textual.widgets._data_table import default_cell_formatter
 
-from conftest import open_from_palette, wait_until
+from conftest import open_helper, wait_until
 from faqbot.bot.tui.screens.ports import PortsScreen
 
 SIZE = (120, 50)
@@ -36,7 +36,7 @@ def imap_server(ca, tmp_path, monkeypatch):
 
 
 async def open_ports(pilot) -> PortsScreen:
-    return await open_from_palette(pilot, "Mail-Einstellungen", PortsScreen)
+    return await open_helper(pilot, "ports", PortsScreen)
 
 
 async def check_first_row_against(pilot, host: str) -> PortsScreen:
@@ -58,7 +58,7 @@ def cell(screen, key: str, column: str = "result") -> str:
 async def test_tls_ports_answer_opens_the_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"Welche Ports für IMAP und SMTP?")
+        app.screen.query_one("#question").insert_text_at_cursor("Welche Ports für IMAP und SMTP?")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -90,13 +90,15 @@ async def test_bad_server_number_says_what_to_enter(make_app):
         assert "Bitte korrigieren" in str(screen.query_one("#summary", Static).render())
 
 
-async def test_testing_needs_a_server_number(make_app):
+async def test_testing_needs_a_server_number(make_app, notes):
     app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await open_ports(pilot)
         await pilot.click("#test")
         await pilot.pause()
-        assert any("Servernummer" in str(n.message) for n in app._notifications)
+        assert [note.message for note in notes.titled("Test nicht möglich")] == [
+            "Bitte geben Sie zuerst Ihre Servernummer ein (z. B. s012)."
+        ]
 
 
 async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_server):
@@ -144,7 +146,7 @@ async def test_save_autoconfig(make_app, tmp_path):
 async def test_restricted_mode_has_no_free_host_field(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(PortsScreen(restricted=True))
+        app.push_screen(PortsScreen(app.save_text, restricted=True))
         await pilot.pause()
         assert not app.screen.query("#test-host")
 

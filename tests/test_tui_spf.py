@@ -6,7 +6,7 @@ import pytest
 from dnszone import silent_nameserver, start_dns_server
 from textual.widgets import Button, Checkbox, Input, Static
 
-from conftest import open_from_palette
+from conftest import open_from_palette, open_helper
 from faqbot.bot.tui.screens.spf import SpfScreen
 
 SIZE = (110, 45)
@@ -20,7 +20,7 @@ def nameserver():
 
 
 async def open_spf(pilot) -> SpfScreen:
-    return await open_from_palette(pilot, "SPF-Helfer", SpfScreen)
+    return await open_helper(pilot, "spf", SpfScreen)
 
 
 def text_of(screen, selector: str) -> str:
@@ -30,7 +30,7 @@ def text_of(screen, selector: str) -> str:
 async def test_palette_opens_the_helper_and_escape_returns(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        await open_spf(pilot)
+        await open_from_palette(pilot, "SPF-Helfer", SpfScreen)
         await pilot.press("escape")
         assert type(app.screen).__name__ == "AgentScreen"
 
@@ -79,7 +79,8 @@ async def test_check_explains_the_bad_record_live(make_app):
         screen = await open_spf(pilot)
         await pilot.click("#--content-tab-check")
         await pilot.pause()
-        await pilot.press(*"v=spf1 a mx ptr include:_spf.broadspeed.de +all")
+        assert app.focused.id == "check-input"
+        app.focused.insert_text_at_cursor("v=spf1 a mx ptr include:_spf.broadspeed.de +all")  # pasted
         await pilot.pause()
         report = text_of(screen, "#check-report Static")
         assert "Der Eintrag ist gültig, aber 2 Warnung(en)" in report

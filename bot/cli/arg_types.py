@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TypeVar
 
+Number = TypeVar("Number", int, float)
 MAX_SECONDS = 600.0  # beyond this a socket timeout is a typo, and huge values overflow the C timeval
 
 
-def _number(text: str, kind: type[int] | type[float]) -> int | float:
+def _number(text: str, kind: type[Number]) -> Number:
     try:
         return kind(text.strip())
     except ValueError:

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from faqbot.bot.cli import evaluate as cli_evaluate
 from faqbot.bot.cli import ports as cli_ports
@@ -130,7 +131,7 @@ def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False
 def cmd_app(args: argparse.Namespace) -> int:
     from faqbot.bot.tui import create_app
 
-    mode = "agent" if args.command == "agent" else "chat"
+    mode: Literal["chat", "agent"] = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
     # the log's place stays a string: a postgresql:// URL is not a path
     app = create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served)

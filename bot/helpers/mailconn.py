@@ -18,9 +18,9 @@ import ssl
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 IMPLICIT_TLS_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 STARTTLS_PORTS = {25: "smtp", 587: "smtp", 143: "imap", 110: "pop3"}
@@ -89,7 +89,7 @@ class ConnectionReport:
     openssl: str = ""
     cafile: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("openssl")
         data.pop("cafile")
@@ -323,7 +323,7 @@ class _PlaintextReply(Exception):
 class _Lines:
     """Line-wise reading from a socket or TLS channel, each read bounded by the deadline."""
 
-    def __init__(self, sock, deadline: _Deadline):
+    def __init__(self, sock: socket.socket | _TLSChannel, deadline: _Deadline):
         self.sock, self.deadline, self.buffer = sock, deadline, b""
 
     def line(self) -> str:
@@ -359,6 +359,7 @@ def _greeting(lines: _Lines, protocol: str | None) -> tuple[str, str]:
             f"Unbekannte Begrüßung: {line[:120]} – erwartet wird „* OK“ (IMAP), „+OK“ (POP3) oder „220“ (SMTP)."
         )
     protocol = protocol or found
+    assert protocol is not None  # one of them is set, checked just above
     if found != protocol:
         raise ConnectionProblem(f"Unerwartete Begrüßung des {protocol.upper()}-Servers: {line[:120]}")
     if protocol == "smtp":
@@ -404,11 +405,11 @@ def _starttls(lines: _Lines, protocol: str) -> None:
     else:
         lines.send("CAPA")
         first = lines.line()
-        capabilities = []
+        pop_capabilities = []
         if first.startswith("+OK"):
             while (line := lines.line()) != ".":
-                capabilities.append(line.strip().upper())
-        if "STLS" not in capabilities:
+                pop_capabilities.append(line.strip().upper())
+        if "STLS" not in pop_capabilities:
             raise not_offered
         lines.send("STLS")
         line = lines.line()
@@ -439,7 +440,7 @@ def _name_matches(host: str, names: list[str]) -> bool:
 def _certificate_info(der: bytes, host: str, verified: bool, now: datetime | None = None) -> CertificateInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
-        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns_names = san_ext.get_values_for_type(x509.DNSName)
         ip_names = [str(ip) for ip in san_ext.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
@@ -471,7 +472,9 @@ def _connect(report: ConnectionReport, deadline: _Deadline) -> socket.socket:
     return sock
 
 
-def _handshake(report: ConnectionReport, context: ssl.SSLContext, deadline: _Deadline, protocol: str | None):
+def _handshake(
+    report: ConnectionReport, context: ssl.SSLContext, deadline: _Deadline, protocol: str | None
+) -> tuple[socket.socket, _TLSChannel, str | None]:
     """One connection up to the finished TLS handshake; returns (socket, TLS channel, protocol)."""
     sock = _connect(report, deadline)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 
 HOST_TEMPLATE = "mail.{server}.wsp.plusnet.de"
 PLACEHOLDER_SERVER = "s0xx"
@@ -58,7 +59,7 @@ class Settings:
     entries: tuple[Entry, ...] = ENTRIES
     warnings: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "server": self.host,
             "tls_min": TLS_MIN,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 PROVIDER_INCLUDE = "_spf.broadspeed.de"
 MAX_DNS_LOOKUPS = 10  # RFC 7208 4.6.4
@@ -67,8 +68,8 @@ class CheckResult:
     def valid(self) -> bool:
         return not self.errors
 
-    def to_json(self) -> dict:
-        def finding(f: Finding) -> dict:
+    def to_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, str | None]:
             return {"code": f.code, "message": f.message, "term": f.term}
 
         return {
@@ -325,6 +326,8 @@ def _too_long(shown: str, length: int) -> CheckResult:
 
 def _parse_term(raw: str, result: CheckResult) -> Term | None:
     error = result.errors.append
+    value: str | None
+    problem: str | None
     modifier = _MODIFIER.fullmatch(raw)
     if modifier:
         name, value = modifier.group(1).lower(), modifier.group(2)
@@ -347,9 +350,9 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
         )
         return None
 
-    value: str | None = None
+    value = None
     cidr = ""
-    problem: str | None = None
+    problem = None
     if name == "all":
         if rest:
             problem = "„all“ nimmt keinen Wert an."
@@ -367,7 +370,7 @@ def _parse_term(raw: str, result: CheckResult) -> Term | None:
             problem = f"Nach „{name}“ folgt „:Domain“ und/oder ein Präfix wie /24."
         else:
             value = spec[1:] if spec else None
-            problem = (_check_domain_spec(value) if spec else None) or (_check_dual_cidr(cidr) if cidr else None)
+            problem = (_check_domain_spec(spec[1:]) if spec else None) or (_check_dual_cidr(cidr) if cidr else None)
     elif name == "ptr":
         if rest and not rest.startswith(":"):
             problem = "Nach „ptr“ folgt höchstens „:Domain“."

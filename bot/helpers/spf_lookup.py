@@ -17,6 +17,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -66,8 +67,8 @@ class LookupReport:
     warnings: list[Finding] = field(default_factory=list)
     check: CheckResult | None = None
 
-    def to_json(self) -> dict:
-        def finding(f: Finding) -> dict:
+    def to_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, str | None]:
             return {"code": f.code, "message": f.message, "term": f.term}
 
         return {
@@ -165,9 +166,9 @@ class _Dns:
         self.max_queries = max_queries
         self.deadline = time.monotonic() + seconds
         self.queries = 0
-        self.cache: dict[tuple[str, str], list | DnsFailure] = {}
+        self.cache: dict[tuple[str, str], tuple[list[Any], bool] | DnsFailure] = {}
 
-    def answers(self, name: str, rdtype: str) -> tuple[list, bool]:
+    def answers(self, name: str, rdtype: str) -> tuple[list[Any], bool]:
         """(records, nxdomain); an empty list without NXDOMAIN means the name has no such record."""
         key = (name.lower().rstrip("."), rdtype)
         cached = self.cache.get(key)
@@ -184,7 +185,7 @@ class _Dns:
         self.cache[key] = result
         return result
 
-    def _ask(self, name: str, rdtype: str) -> tuple[list, bool]:
+    def _ask(self, name: str, rdtype: str) -> tuple[list[Any], bool]:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise QueryCapReached(f"Die Prüfung wurde nach {MAX_CHECK_SECONDS:.0f} Sekunden abgebrochen.")
@@ -232,9 +233,9 @@ def _identity(domain: str | None, sender: str | None, helo: str | None) -> tuple
                     f"Die Absenderadresse {sender} gehört zu {sender_domain}, nicht zu {domain}: Geprüft wird immer die Domain des Absenders."
                 )
             return sender_domain, f"{local}@{to_ascii(sender_domain)}", helo or sender_domain
-        if not helo and not domain:
-            raise SpfInputError("Ohne Absenderadresse braucht die Prüfung einen HELO-Namen (--helo).")
         helo = helo or domain
+        if not helo:
+            raise SpfInputError("Ohne Absenderadresse braucht die Prüfung einen HELO-Namen (--helo).")
         if domain and domain.lower().rstrip(".") != helo.lower().rstrip("."):
             raise SpfInputError(f"Ohne Absender wird der HELO-Name {helo} geprüft, nicht {domain}.")
         return helo, "", helo
@@ -451,7 +452,7 @@ _current: contextvars.ContextVar[_Dns | None] = contextvars.ContextVar("spf_dns"
 _original_lookup = pyspf.DNSLookup
 
 
-def _lookup_via_check(name, qtype, tcpfallback=True, timeout=30):
+def _lookup_via_check(name: str, qtype: str, tcpfallback: bool = True, timeout: float = 30) -> Any:
     queries = _current.get()
     if queries is None:
         return _original_lookup(name, qtype, tcpfallback, timeout)

@@ -177,4 +177,6 @@ class PostgresDialect:
 
 
 def dialect_for(target: str | Path) -> SQLiteDialect | PostgresDialect:
-    return PostgresDialect(target) if is_database_url(target) else SQLiteDialect(target)
+    if isinstance(target, str) and is_database_url(target):
+        return PostgresDialect(target)
+    return SQLiteDialect(target)

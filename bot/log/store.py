@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from faqbot.bot.log.database import dialect_for, is_database_url
+from faqbot.bot.log.database import PostgresDialect, SQLiteDialect, dialect_for, is_database_url
 from faqbot.bot.log.redact import redact
 
 DB_ENV_VAR = "FAQBOT_DB"
@@ -100,14 +100,14 @@ class ConversationLog:
         self._handles = itertools.count(-1, -1)  # queued inserts get negative handles; real ids are positive
         self._retry: threading.Thread | None = None
         self._wake = threading.Event()
+        self.dialect: SQLiteDialect | PostgresDialect
         try:
             self.dialect = dialect_for(self.path)
-            if not is_database_url(self.path):
-                self.dialect.busy_timeout_ms = BUSY_TIMEOUT_MS  # read now: tests shorten it
         except ImportError as error:  # psycopg missing from an odd installation
-            self.dialect = None
             self._disable_with(f"Das Gesprächsprotokoll ist aus: für PostgreSQL fehlt psycopg ({error}).")
             return
+        if isinstance(self.dialect, SQLiteDialect):
+            self.dialect.busy_timeout_ms = BUSY_TIMEOUT_MS  # read now: tests shorten it
         self._guard(self._migrate)
 
     # --- plumbing ---------------------------------------------------------------------
@@ -198,7 +198,10 @@ class ConversationLog:
             dialect.set_version(connection, SCHEMA_VERSION)
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            try:
+                connection.execute("ROLLBACK")
+            except Exception:  # nothing to roll back (the failure came first): the real error is the one above
+                pass
             raise
 
     def _execute(self, sql: str, parameters: tuple) -> int | None:
@@ -226,12 +229,11 @@ class ConversationLog:
     def _drain(self) -> None:
         """Write the queued turns in order (under the lock); stops at the first transient error."""
         while self._pending:
-            sql, parameters, handle = self._pending[0]
-            if handle is None:
-                parameters = self._resolve(parameters)
+            sql, queued, handle = self._pending[0]
+            parameters = self._resolve(queued) if handle is None else queued
             if parameters is not None:
                 new_id = self._execute(sql, parameters)
-                if handle is not None:
+                if handle is not None and new_id is not None:
                     self._ids[handle] = new_id
             self._pending.popleft()
 
@@ -242,11 +244,10 @@ class ConversationLog:
             try:
                 self._drain()  # what waits goes first, so the order of turns is kept
                 if not self._pending:
-                    if not insert:
-                        parameters = self._resolve(parameters)
-                        if parameters is None:
-                            return None
-                    return self._execute(sql, parameters)
+                    resolved = parameters if insert else self._resolve(parameters)
+                    if resolved is None:
+                        return None
+                    return self._execute(sql, resolved)
             except LogAway:
                 pass  # the server restarts, the network hiccups, or the SQLite file is busy: queue it
             except self.dialect.errors as error:

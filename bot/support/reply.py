@@ -26,12 +26,13 @@ from faqbot.kb.markdown import parser, plain_text
 from faqbot.kb.sections import Section
 
 CONFIG_FILE = "agent.toml"
+DEFAULT_SIGNATURE = "Ihr Plusnet-Support"
 DEFAULT_TEMPLATE = "antwort"
 
 
 @dataclass(frozen=True, slots=True)
 class AgentConfig:
-    signature: str = "Ihr Plusnet-Support"
+    signature: str = DEFAULT_SIGNATURE
     article_url: str = ""  # e.g. "https://hilfe.example.de/email/{id}#{anchor}"
     problem: str = ""  # why the config file could not be read, for a notice
 
@@ -56,7 +57,7 @@ def load_config(path: Path | None = None) -> AgentConfig:
         return AgentConfig()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return AgentConfig(problem=f"{path} kann nicht gelesen werden ({error}); es gilt die Standard-Signatur.")
-    signature = data.get("signature", AgentConfig.signature)
+    signature = data.get("signature", DEFAULT_SIGNATURE)
     url = data.get("article_url", "")
     if not isinstance(signature, str) or not isinstance(url, str):
         return AgentConfig(problem=f"{path}: „signature“ und „article_url“ müssen Texte sein; es gilt die Standard-Signatur.")

@@ -6,7 +6,7 @@ import io
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,7 +20,7 @@ from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
-from faqbot.bot.tui.helper_screens import helper, register_helper
+from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
 from faqbot.bot.tui.screens.agent import AgentScreen
 from faqbot.bot.tui.screens.chat import ChatScreen
@@ -32,13 +32,9 @@ from faqbot.kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
 
-register_helper("spf", "SPF-Helfer", SpfScreen)
-register_helper("ports", "Mail-Einstellungen und Verbindungstest", PortsScreen)
-WIDGET_STYLES = ["widgets/chat_messages.tcss"]
 
-
-class FaqApp(App):
-    CSS_PATH = WIDGET_STYLES
+class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalette.is_open) take; App is invariant
+    CSS_PATH = "widgets/chat_messages.tcss"
     COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands, AgentCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
@@ -70,15 +66,27 @@ class FaqApp(App):
         self.dialog = Dialog(index)
         self.problem_count = problem_count
         self.save_dir = save_dir or Path.cwd()
-        self.input_cursor_blink = cursor_blink  # off in tests and snapshots
+        self.cursor_blink = cursor_blink  # of every input; off in tests and snapshots
+        # The helpers this app offers, by the name articles use; tests may swap one.
+        self.helper_screens: dict[str, HelperScreen] = {
+            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(cursor_blink=cursor_blink)),
+            "ports": HelperScreen(
+                "Mail-Einstellungen und Verbindungstest",
+                lambda: PortsScreen(self.save_text, restricted=served, cursor_blink=cursor_blink),
+            ),
+        }
         self.title = wording.APP_TITLE
         self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
 
     def on_mount(self) -> None:
         if self.mode == "agent":
-            self.push_screen(AgentScreen(self.index))
+            self.push_screen(AgentScreen(self.index, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink))
         else:
-            self.push_screen(ChatScreen(self.dialog))
+            self.push_screen(
+                ChatScreen(
+                    self.dialog, self.conversation_log, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink
+                )
+            )
         if self.problem_count:
             self.notify(
                 f"{self.problem_count} Problem(e) in den Artikeln: fehlerhafte Artikel wurden übersprungen. "
@@ -92,7 +100,7 @@ class FaqApp(App):
         if not self.index.articles:
             self.notify("Es wurden keine Artikel geladen.", title="Artikel", severity="error", markup=False)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own entries, in German.
         yield SystemCommand("Farbschema wechseln", "Helles oder dunkles Farbschema und weitere wählen", self.action_change_theme)
         if screen.query("HelpPanel"):
@@ -172,15 +180,15 @@ class FaqApp(App):
         )
 
     def open_article(self, article: Article) -> None:
-        show = getattr(self.screen, "show_article", None)
-        if show is not None:
-            show(article)
+        screen = self.screen
+        if isinstance(screen, ChatScreen | AgentScreen):  # a helper on top shows no articles
+            screen.show_article(article)
 
     def action_open_report(self) -> None:
         if self.mode == "agent":
-            self.push_screen(ReportScreen())
+            self.push_screen(ReportScreen(self.conversation_log, self.index, self.save_text))
 
     def open_helper(self, name: str) -> None:
-        entry = helper(name)
+        entry = find(self.helper_screens, name)
         if entry is not None:
             self.push_screen(entry.make_screen())

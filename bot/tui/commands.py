@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from faqbot.bot.tui.helper_screens import helpers
+if TYPE_CHECKING:
+    from faqbot.bot.tui.app import FaqApp
+
+Entry = tuple[str, Callable[[], object], str | None]  # (text, callback, help)
 
 
 class _EntryProvider(Provider):
     """A fixed list of (text, callback, help) entries, shown when empty and matched when typing."""
 
-    def entries(self) -> Iterator[tuple[str, Callable[[], object], str | None]]:
+    @property
+    def faq_app(self) -> FaqApp:
+        from faqbot.bot.tui.app import FaqApp  # imported late: the app module imports this one
+
+        app = self.app
+        assert isinstance(app, FaqApp), "faqbot's palette entries belong to faqbot's app"
+        return app
+
+    def entries(self) -> Iterator[Entry]:
         raise NotImplementedError
 
     async def discover(self) -> Hits:
@@ -31,22 +43,25 @@ class _EntryProvider(Provider):
 class ArticleCommands(_EntryProvider):
     """„Artikel: …“ for every article, found by its title."""
 
-    def entries(self):
-        for article in self.app.index.articles:
-            yield f"Artikel: {article.title}", partial(self.app.open_article, article), article.category
+    def entries(self) -> Iterator[Entry]:
+        app = self.faq_app
+        for article in app.index.articles:
+            yield f"Artikel: {article.title}", partial(app.open_article, article), article.category
 
 
 class HelperCommands(_EntryProvider):
-    """„Helfer: …“ for every registered helper."""
+    """„Helfer: …“ for every helper the app offers."""
 
-    def entries(self):
-        for entry in helpers():
-            yield f"Helfer: {entry.title}", partial(self.app.open_helper, entry.name), None
+    def entries(self) -> Iterator[Entry]:
+        app = self.faq_app
+        for name, helper in sorted(app.helper_screens.items(), key=lambda item: item[1].title):
+            yield f"Helfer: {helper.title}", partial(app.open_helper, name), None
 
 
 class AgentCommands(_EntryProvider):
     """Agent-only entries; never offered in the customer chat."""
 
-    def entries(self):
-        if self.app.mode == "agent":
-            yield "Bericht: unbeantwortete Fragen", self.app.action_open_report, None
+    def entries(self) -> Iterator[Entry]:
+        app = self.faq_app
+        if app.mode == "agent":
+            yield "Bericht: unbeantwortete Fragen", app.action_open_report, None

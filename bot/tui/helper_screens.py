@@ -1,40 +1,28 @@
-"""The hook through which helpers (SPF, mail settings) plug into the app.
+"""The helper screens (SPF, mail settings) an app offers, by the name articles use.
 
-A helper module registers a screen factory under the name that articles use
-in their front matter (`helper: spf`). The chat then offers a button on
-answers from such articles, and the command palette lists the helper. Nothing
-is offered for a helper that no module has registered.
+An article names its helper in the front matter (`helper: spf`); the app owns a
+mapping from that name to a `HelperScreen`, and hands it to the screens that
+offer helpers (the chat's button, the console's F4, the command palette).
+Nothing is offered for a name the mapping does not hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual.screen import Screen
 
 
 @dataclass(frozen=True, slots=True)
-class HelperEntry:
-    name: str  # as in the articles' `helper` field
+class HelperScreen:
     title: str  # German, for buttons and the command palette
-    make_screen: Callable[[], Screen]
+    make_screen: Callable[[], Screen[Any]]
 
 
-_registry: dict[str, HelperEntry] = {}
+HelperScreens = Mapping[str, HelperScreen]  # article `helper` name → screen
 
 
-def register_helper(name: str, title: str, make_screen: Callable[[], Screen]) -> None:
-    _registry[name] = HelperEntry(name, title, make_screen)
-
-
-def unregister_helper(name: str) -> None:
-    _registry.pop(name, None)
-
-
-def helper(name: str | None) -> HelperEntry | None:
-    return _registry.get(name) if name else None
-
-
-def helpers() -> list[HelperEntry]:
-    return sorted(_registry.values(), key=lambda entry: entry.title)
+def find(helper_screens: HelperScreens, name: str | None) -> HelperScreen | None:
+    return helper_screens.get(name) if name else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on, work
@@ -15,7 +16,7 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from faqbot.bot.tui.helper_screens import helper
+from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Hit, Index
@@ -28,7 +29,7 @@ def ticket_text(article: Article, *, markdown: bool) -> str:
     return (article.body if markdown else article.text) + "\n"
 
 
-class AgentScreen(Screen):
+class AgentScreen(Screen[None]):
     CSS_PATH = "agent.tcss"
     BINDINGS = [
         Binding("ctrl+f", "focus_search", "Suchen", show=False),
@@ -46,9 +47,19 @@ class AgentScreen(Screen):
             self.category = category
             self.hits = hits
 
-    def __init__(self, index: Index) -> None:
+    def __init__(
+        self,
+        index: Index,
+        helper_screens: HelperScreens,
+        save_text: Callable[[str, str], None],
+        *,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.index = index
+        self.helper_screens = helper_screens
+        self.save_text = save_text  # (file name, text): into a folder or, served, as a download
+        self.cursor_blink = cursor_blink
         self.shown: list[Article] = []  # the articles in the result list, in order
         self.current: Article | None = None
 
@@ -57,7 +68,12 @@ class AgentScreen(Screen):
         yield Header()
         with Horizontal():
             with Vertical(id="search-pane"):
-                yield BoundedInput(placeholder="Suchen: Stichwort oder Kundenfrage …", id="search", max_length=500)
+                yield BoundedInput(
+                    placeholder="Suchen: Stichwort oder Kundenfrage …",
+                    id="search",
+                    max_length=500,
+                    cursor_blink=self.cursor_blink,
+                )
                 yield Select(
                     [("Alle Themen", ALL_CATEGORIES), *((category, category) for category in categories)],
                     value=ALL_CATEGORIES,
@@ -77,7 +93,7 @@ class AgentScreen(Screen):
         if action in ("copy_markdown", "copy_text", "save"):
             return self.current is not None or None  # None: shown greyed out
         if action == "open_helper":  # hidden where the article has no helper
-            return bool(self.current and helper(self.current.helper))
+            return bool(self.current and find(self.helper_screens, self.current.helper))
         return True
 
     # --- search -------------------------------------------------------------
@@ -169,8 +185,9 @@ class AgentScreen(Screen):
     def action_save(self) -> None:
         if self.current is not None:
             filename = f"faqbot-{self.current.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
-            self.app.save_text(filename, ticket_text(self.current, markdown=True))
+            self.save_text(filename, ticket_text(self.current, markdown=True))
 
     def action_open_helper(self) -> None:
-        if self.current is not None and self.current.helper:
-            self.app.open_helper(self.current.helper)
+        helper = find(self.helper_screens, self.current.helper) if self.current else None
+        if helper is not None:
+            self.app.push_screen(helper.make_screen())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on, work
@@ -14,12 +15,14 @@ from textual.widgets import Footer, Header, Input
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
+from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.kb.article import Article
 
 
-class ChatScreen(Screen):
+class ChatScreen(Screen[None]):
     CSS_PATH = "chat.tcss"
     BINDINGS = [
         Binding("ctrl+l", "clear", "Leeren"),
@@ -33,15 +36,32 @@ class ChatScreen(Screen):
             self.reply = reply
             self.turn_id = turn_id  # the turn in the conversation log, for feedback and picks
 
-    def __init__(self, dialog: Dialog) -> None:
+    def __init__(
+        self,
+        dialog: Dialog,
+        conversation_log: ConversationLog | None,
+        helper_screens: HelperScreens,
+        save_text: Callable[[str, str], None],
+        *,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.dialog = dialog
+        self.conversation_log = conversation_log  # None: --no-log
+        self.helper_screens = helper_screens
+        self.save_text = save_text  # (file name, text): into a folder or, served, as a download
+        self.cursor_blink = cursor_blink
         self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="conversation")
-        yield HistoryInput(placeholder="Ihre Frage zum E-Mail-Dienst …", id="question", max_length=MAX_MESSAGE_CHARS)
+        yield HistoryInput(
+            placeholder="Ihre Frage zum E-Mail-Dienst …",
+            id="question",
+            max_length=MAX_MESSAGE_CHARS,
+            cursor_blink=self.cursor_blink,
+        )
         yield Footer()
 
     @property
@@ -62,8 +82,12 @@ class ChatScreen(Screen):
 
     # --- the conversation -------------------------------------------------
 
+    def _bot_message(self, reply: Reply, turn_id: int | None = None) -> BotMessage:
+        helper = find(self.helper_screens, reply.article.helper) if reply.article else None
+        return BotMessage(reply, categories(self.dialog.index), turn_id=turn_id, helper_title=helper.title if helper else None)
+
     def _show(self, reply: Reply) -> BotMessage:
-        message = BotMessage(reply, categories(self.dialog.index))
+        message = self._bot_message(reply)
         self.conversation.mount(message)
         self._record_reply(reply)
         return message
@@ -97,24 +121,26 @@ class ChatScreen(Screen):
         # Runs off the event loop (retrieval and the log's disk write); the handler below owns the conversation.
         reply = self.dialog.reply(text)
         turn_id = None
-        log = self.app.conversation_log
+        log = self.conversation_log
         if log is not None and reply.kind != "empty":
             turn_id = log.record(text, reply.kind, article_id=reply.logged_article_id, score=reply.score)
         self.post_message(self.ReplyReady(placeholder, reply, turn_id))
 
     @work(thread=True, group="log")
     def _log_feedback(self, turn_id: int, helpful: bool) -> None:
-        self.app.conversation_log.record_feedback(turn_id, helpful)
+        if self.conversation_log is not None:
+            self.conversation_log.record_feedback(turn_id, helpful)
 
     @work(thread=True, group="log")
     def _log_pick(self, turn_id: int, article_id: str) -> None:
-        self.app.conversation_log.record_pick(turn_id, article_id)
+        if self.conversation_log is not None:
+            self.conversation_log.record_pick(turn_id, article_id)
 
     @on(ReplyReady)
     async def _reply_ready(self, event: ReplyReady) -> None:
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
-        message = BotMessage(event.reply, categories(self.dialog.index), turn_id=event.turn_id)
+        message = self._bot_message(event.reply, event.turn_id)
         await self.conversation.mount(message, after=event.placeholder)
         await event.placeholder.remove()
         self._record_reply(event.reply)
@@ -153,7 +179,9 @@ class ChatScreen(Screen):
 
     @on(BotMessage.HelperRequested)
     def _open_helper(self, event: BotMessage.HelperRequested) -> None:
-        self.app.open_helper(event.name)
+        helper = find(self.helper_screens, event.name)
+        if helper is not None:
+            self.app.push_screen(helper.make_screen())
 
     # --- keys -----------------------------------------------------------------
 
@@ -163,7 +191,7 @@ class ChatScreen(Screen):
         self._greet()
 
     def action_save_transcript(self) -> None:
-        self.app.save_text(f"faqbot-gespraech-{datetime.now():%Y%m%d-%H%M%S}.md", self.transcript_markdown())
+        self.save_text(f"faqbot-gespraech-{datetime.now():%Y%m%d-%H%M%S}.md", self.transcript_markdown())
 
     def transcript_markdown(self) -> str:
         lines = [f"# Gespräch mit dem E-Mail-Hilfe-Bot ({datetime.now():%d.%m.%Y %H:%M})", ""]

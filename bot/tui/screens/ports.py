@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -28,7 +29,7 @@ def _summary(report: ConnectionReport) -> str:
 
 
 def _details(report: ConnectionReport) -> Content:
-    parts: list = [(report.heading, "bold"), "\n"]
+    parts: list[str | tuple[str, str]] = [(report.heading, "bold"), "\n"]
     parts += [f"{line}\n" for line in report.facts]
     parts += [(f"Hinweis: {warning}\n", "$warning") for warning in report.warnings]
     parts.append((report.verdict, "bold $success" if report.ok else "bold $error"))
@@ -36,7 +37,7 @@ def _details(report: ConnectionReport) -> Content:
     return Content.assemble(*parts)
 
 
-class PortsScreen(Screen):
+class PortsScreen(Screen[None]):
     CSS_PATH = "ports.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Zurück"),
@@ -49,16 +50,14 @@ class PortsScreen(Screen):
             self.row_key = row_key
             self.report = report
 
-    def __init__(self, *, restricted: bool | None = None) -> None:
+    def __init__(self, save_text: Callable[[str, str], None], *, restricted: bool = False, cursor_blink: bool = True) -> None:
         super().__init__()
-        # Served to the public, the test may only reach the provider's mail hosts (None: as the app is served).
-        self._restricted = restricted
+        self.save_text = save_text  # (file name, text): into a folder or, served, as a download
+        # Served to the public, the test may only reach the provider's mail hosts.
+        self.restricted = restricted
+        self.cursor_blink = cursor_blink
         self.current: Settings = settings()
         self.entries: dict[str, Entry] = {}
-
-    @property
-    def restricted(self) -> bool:
-        return self._restricted if self._restricted is not None else bool(getattr(self.app, "served", False))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,13 +65,17 @@ class PortsScreen(Screen):
             with Horizontal(classes="fields"):
                 with Vertical(classes="field"):
                     yield Label("Servernummer (aus Ihren Zugangsdaten)")
-                    yield BoundedInput(placeholder="z. B. s012", id="server", max_length=40)
+                    yield BoundedInput(placeholder="z. B. s012", id="server", max_length=40, cursor_blink=self.cursor_blink)
                 with Vertical(classes="field"):
                     yield Label("E-Mail-Adresse (optional, = Benutzername)")
-                    yield BoundedInput(placeholder="z. B. info@example.de", id="email", max_length=254)
+                    yield BoundedInput(
+                        placeholder="z. B. info@example.de", id="email", max_length=254, cursor_blink=self.cursor_blink
+                    )
             if not self.restricted:
                 yield Label("Anderen Server testen (optional, HOST oder HOST:PORT)")
-                yield BoundedInput(placeholder="z. B. mail.IhreDomain.tld", id="test-host", max_length=260)
+                yield BoundedInput(
+                    placeholder="z. B. mail.IhreDomain.tld", id="test-host", max_length=260, cursor_blink=self.cursor_blink
+                )
             yield Static(id="summary", classes="summary")
             yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
             yield Static("Wählen Sie eine Zeile und drücken Sie Enter (oder „Verbindung testen“).", classes="hint")
@@ -186,13 +189,13 @@ class PortsScreen(Screen):
     def action_save_autoconfig(self) -> None:
         if self._server_given("Autoconfig"):
             xml = autoconfig_xml(self.current.server, self.current.username)
-            self.app.save_text(f"faqbot-autoconfig-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
+            self.save_text(f"faqbot-autoconfig-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
 
     @on(Button.Pressed, "#save-autodiscover")
     def _save_autodiscover(self) -> None:
         if self._server_given("Autodiscover"):
             xml = autodiscover_xml(self.current.server, self.current.username)
-            self.app.save_text(f"faqbot-autodiscover-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
+            self.save_text(f"faqbot-autodiscover-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
 
     def _server_given(self, title: str) -> bool:
         if self.current.server == "s0xx":

@@ -41,7 +41,7 @@ def _finding_widgets(errors: list[Finding], warnings: list[Finding]) -> list[Sta
     return widgets
 
 
-class SpfScreen(Screen):
+class SpfScreen(Screen[None]):
     CSS_PATH = "spf.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Zurück")]
 
@@ -51,8 +51,9 @@ class SpfScreen(Screen):
             self.query = query
             self.report = report
 
-    def __init__(self) -> None:
+    def __init__(self, *, cursor_blink: bool = True) -> None:
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.record = ""
         self.zone_line = ""
 
@@ -62,18 +63,31 @@ class SpfScreen(Screen):
             with TabPane("Erstellen", id="build"):
                 with VerticalScroll():
                     yield Label("Domain")
-                    yield BoundedInput(placeholder="z. B. example.de", id="build-domain", max_length=253)
+                    yield BoundedInput(
+                        placeholder="z. B. example.de", id="build-domain", max_length=253, cursor_blink=self.cursor_blink
+                    )
                     with Horizontal(classes="switches"):
                         yield Checkbox("A-Record der Domain", True, id="build-a")
                         yield Checkbox("MX-Server der Domain", False, id="build-mx")
                         yield Checkbox("Plusnet-Mailserver", True, id="build-provider")
                     yield Label("Weitere Absender (optional, durch Komma getrennt)")
                     yield BoundedInput(
-                        placeholder="IPv4-Adressen, z. B. 192.0.2.10 oder 192.0.2.0/24", id="build-ip4", max_length=500
+                        placeholder="IPv4-Adressen, z. B. 192.0.2.10 oder 192.0.2.0/24",
+                        id="build-ip4",
+                        max_length=500,
+                        cursor_blink=self.cursor_blink,
                     )
-                    yield BoundedInput(placeholder="IPv6-Adressen, z. B. 2001:db8::1", id="build-ip6", max_length=500)
                     yield BoundedInput(
-                        placeholder="weitere include-Domains, z. B. _spf.example.com", id="build-include", max_length=500
+                        placeholder="IPv6-Adressen, z. B. 2001:db8::1",
+                        id="build-ip6",
+                        max_length=500,
+                        cursor_blink=self.cursor_blink,
+                    )
+                    yield BoundedInput(
+                        placeholder="weitere include-Domains, z. B. _spf.example.com",
+                        id="build-include",
+                        max_length=500,
+                        cursor_blink=self.cursor_blink,
                     )
                     with RadioSet(id="build-policy"):
                         yield RadioButton("-all: fremde Server ablehnen (empfohlen)", value=True, id="policy-fail")
@@ -91,7 +105,12 @@ class SpfScreen(Screen):
                         max_length=2000,
                     )
                     with Horizontal(classes="lookup-row"):
-                        yield BoundedInput(placeholder="IP-Adresse (optional): darf sie senden?", id="check-ip", max_length=45)
+                        yield BoundedInput(
+                            placeholder="IP-Adresse (optional): darf sie senden?",
+                            id="check-ip",
+                            max_length=45,
+                            cursor_blink=self.cursor_blink,
+                        )
                         yield Button("Live prüfen", id="lookup", disabled=True)
                     with Horizontal(classes="lookup-row"):
                         # What the receiving server saw; only records with macros need them.

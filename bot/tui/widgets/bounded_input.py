@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets import Input
 
 
@@ -9,9 +11,10 @@ class BoundedInput(Input):
     """Textual's Input rejects a paste that would exceed ``max_length`` as a whole;
     a customer pasting a long error message should get its beginning instead."""
 
-    def on_mount(self) -> None:
+    def __init__(self, *args: Any, cursor_blink: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # Tests and snapshots switch blinking off for the whole app (create_app(cursor_blink=False)).
-        self.cursor_blink = getattr(self.app, "input_cursor_blink", True)
+        self.cursor_blink = cursor_blink
 
     def replace(self, text: str, start: int, end: int) -> None:
         if self.max_length:

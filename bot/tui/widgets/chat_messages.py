@@ -11,7 +11,6 @@ from textual.widgets import Button, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from faqbot.bot.dialog import Reply
-from faqbot.bot.tui.helper_screens import helper
 from faqbot.kb.article import Article
 from faqbot.kb.sections import Section
 
@@ -58,11 +57,19 @@ class BotMessage(Vertical):
             super().__init__()
             self.name = name
 
-    def __init__(self, reply: Reply, categories: list[str] | None = None, *, turn_id: int | None = None) -> None:
+    def __init__(
+        self,
+        reply: Reply,
+        categories: list[str] | None = None,
+        *,
+        turn_id: int | None = None,
+        helper_title: str | None = None,
+    ) -> None:
         super().__init__(classes=f"bot-message {reply.kind}")
         self.reply = reply
         self.categories = categories or []
         self.turn_id = turn_id  # this reply's turn in the conversation log
+        self.helper_title = helper_title  # the article's helper as the app offers it; None: no button
 
     def compose(self) -> ComposeResult:
         reply = self.reply
@@ -71,9 +78,8 @@ class BotMessage(Vertical):
             if reply.section is not None:
                 # The passage that answers comes first; the rest of the article is one key away.
                 yield OptionList(*self._section_options(reply.section), classes="sections")
-            entry = helper(reply.article.helper)
-            if entry is not None:
-                yield Button(f"{entry.title} öffnen", id="open-helper", classes="helper-button")
+            if self.helper_title is not None:
+                yield Button(f"{self.helper_title} öffnen", id="open-helper", classes="helper-button")
             with Horizontal(classes="feedback"):
                 yield Label("War das hilfreich?")
                 yield Button("Ja", id="helpful-yes", variant="success")

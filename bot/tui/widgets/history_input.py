@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
@@ -13,7 +15,7 @@ class HistoryInput(BoundedInput):
         Binding("down", "history(1)", "Spätere Eingabe", show=False),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.history: list[str] = []
         self._position = 0  # == len(history): the line being typed

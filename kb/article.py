@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from faqbot.kb.sections import Section
+from faqbot.kb.sections import Section, without_markers
 
 # Helpers an article may offer; the app registers a screen for each name.
 KNOWN_HELPERS = frozenset({"spf", "ports"})
@@ -31,7 +31,7 @@ class Article:
     @property
     def titled_markdown(self) -> str:
         """The body under the customer-facing title, in place of the body's own first heading."""
-        body = self.body
+        body = without_markers(self.body)
         if body.startswith("# "):
             body = body.partition("\n")[2].lstrip("\n")
         return f"# {self.title}\n\n{body}"

@@ -31,6 +31,8 @@ MAX_GREETING_WORDS = 7  # "Hallo liebes Support-Team von Plusnet," is still a gr
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s*\n")
 _WORD = re.compile(r"\S+")
+# Identifiers say who writes, not what about: "info@gartenbau-huber.de" would search for "gartenbau" and "huber".
+_EMAIL_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _GREETING_END = re.compile(r"[,!:]|\s[-–]\s")
 
 
@@ -161,7 +163,7 @@ def _passages(core: str) -> tuple[str, ...]:
 
 def read_message(text: str) -> Message:
     """The message with what it asks separated from how it is said."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [_EMAIL_ADDRESS.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     lines = [line for line in lines if line]
     lines = _cut_signature(_strip_greeting(lines))
     core = "\n".join(_drop_politeness(line) for line in lines).strip()

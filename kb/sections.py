@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the answering path loads articles from the cache and never 
     from markdown_it.token import Token
 
 QUESTIONS_MARKER = re.compile(r"<!--\s*Fragen\s*:(?P<questions>.*?)-->", re.DOTALL | re.IGNORECASE)
+QUESTIONS_MARKER_LINE = re.compile(r"^[ \t]*<!--\s*Fragen\s*:.*?-->[ \t]*\n?", re.DOTALL | re.IGNORECASE | re.MULTILINE)
 ANY_COMMENT = re.compile(r"<!--(?P<content>.*?)-->", re.DOTALL)
 
 
@@ -33,6 +34,11 @@ class Section:
     text: str  # plain text, for search and plain-text copies
     questions: tuple[str, ...] = ()  # the author's example questions for this section
     line: int = 0  # line of the heading in the file, for kb check
+
+
+def without_markers(markdown: str) -> str:
+    """The Markdown as readers get it: the authors' question comments removed (with the line they stood on)."""
+    return QUESTIONS_MARKER_LINE.sub("", markdown)
 
 
 def anchor_for(heading: str) -> str:
@@ -73,7 +79,7 @@ def split_sections(body: str, tokens: list[Token], first_line: int) -> tuple[tup
         questions = _questions(markdown, first_line + start, problems)
         part_tokens = [t for t, at in zip(tokens, token_lines, strict=True) if start <= at < end and id(t) not in title_tokens]
         text = plain_text(part_tokens)
-        sections.append(Section(heading, anchor_for(heading), markdown, text, questions, first_line + start))
+        sections.append(Section(heading, anchor_for(heading), without_markers(markdown), text, questions, first_line + start))
     seen: dict[str, int] = {}
     for section in sections:
         if section.anchor and section.anchor in seen:

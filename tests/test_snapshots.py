@@ -129,3 +129,18 @@ def test_report_screen(snap_compare, make_app, logged, size, theme):
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_agent_console_with_a_customer(snap_compare, make_app, size):
+    from faqbot.bot.support.context import CustomerContext
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        pilot.app.screen._set_customer(CustomerContext(name="Erika Huber", domain="gartenbau-huber.de", server="s047"))
+        field = pilot.app.screen.query_one("#search")
+        field.value = "Servername für das iPhone"
+        await _settle(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app("agent"), terminal_size=size, run_before=run_before)

@@ -134,7 +134,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     mode: Literal["chat", "agent"] = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
     # the log's place stays a string: a postgresql:// URL is not a path
-    app = create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served)
+    templates = Path(args.templates) if getattr(args, "templates", None) else None
+    app = create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served, templates=templates)
     app.run()
     if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
         print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)
@@ -211,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="den Chat für Kunden starten (Standard ohne Befehl)")
     agent = commands.add_parser("agent", help="die Konsole für den Support starten: suchen, Vorschau, in ein Ticket kopieren")
+    agent.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="Ordner mit eigenen Antwortvorlagen (*.md mit $anrede, $antwort, $titel, $link, $hotline, $signatur)",
+    )
     for app_command in (chat, agent):
         add_articles_option(app_command)
         _add_log_options(app_command)

@@ -84,10 +84,10 @@ def load_templates(folder: Path | None = None) -> tuple[list[ReplyTemplate], lis
     return ordered, problems
 
 
-def answer_text(article: Article, section: Section | None, context: CustomerContext) -> str:
-    """The section (or the whole article) as plain text with blank lines kept, the customer's details filled in."""
-    markdown = section.markdown if section is not None else article.titled_markdown
-    return context.fill(plain_text(parser().parse(markdown), blank_lines=True))
+def answer_text(article: Article, section: Section | None, context: CustomerContext, *, markdown: bool = False) -> str:
+    """The section (or the whole article), the customer's details filled in: plain text with blank lines kept, or Markdown."""
+    source = section.markdown if section is not None else article.titled_markdown
+    return context.fill(source if markdown else plain_text(parser().parse(source), blank_lines=True))
 
 
 def article_link(article: Article, section: Section | None, config: AgentConfig) -> str:
@@ -97,12 +97,18 @@ def article_link(article: Article, section: Section | None, config: AgentConfig)
 
 
 def render(
-    template: ReplyTemplate, article: Article, section: Section | None, context: CustomerContext, config: AgentConfig
+    template: ReplyTemplate,
+    article: Article,
+    section: Section | None,
+    context: CustomerContext,
+    config: AgentConfig,
+    *,
+    markdown: bool = False,
 ) -> str:
-    """The reply as plain text. Unknown ``$words`` in a template stay as written (safe_substitute)."""
+    """The reply as plain text (or with the answer as Markdown). Unknown ``$words`` stay as written (safe_substitute)."""
     values = {
         "anrede": context.greeting,
-        "antwort": answer_text(article, section, context),
+        "antwort": answer_text(article, section, context, markdown=markdown),
         "titel": article.title,
         "link": article_link(article, section, config),
         "hotline": wording.HOTLINE,

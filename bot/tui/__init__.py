@@ -16,9 +16,10 @@ def create_app(
     *,
     save_dir: Path | None = None,
     cursor_blink: bool = True,
-    db: Path | None = None,
+    db: Path | str | None = None,  # a file, or a postgresql:// URL
     log: bool = True,
     served: bool = False,
+    templates: Path | None = None,
 ) -> FaqApp:
     """The app as the CLI and the tests build it; ``db`` is the conversation log (None: the default place)."""
     loaded = load_index(articles_dir(articles))
@@ -35,4 +36,5 @@ def create_app(
         cursor_blink=cursor_blink,
         conversation_log=conversation_log,
         served=served,
+        templates_dir=templates,
     )

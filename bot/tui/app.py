@@ -19,6 +19,7 @@ from textual.worker import WorkerFailed
 from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.support.reply import load_config, load_templates
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
@@ -52,8 +53,10 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         cursor_blink: bool = True,
         conversation_log: ConversationLog | None = None,
         served: bool = False,
+        templates_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.templates_dir = templates_dir  # the team's reply templates (agent console)
         # Served to the public: the customer chat only; network helpers restricted (see PortsScreen).
         self.served = served
         if served and mode != "chat":
@@ -78,9 +81,18 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         self.title = wording.APP_TITLE
         self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
 
+    def _agent_screen(self) -> AgentScreen:
+        templates, problems = load_templates(self.templates_dir)
+        config = load_config()
+        for problem in [*problems, *([config.problem] if config.problem else [])]:
+            self.notify(problem, title="Antwortvorlagen", severity="warning", markup=False)
+        return AgentScreen(
+            self.index, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink, templates=templates, config=config
+        )
+
     def on_mount(self) -> None:
         if self.mode == "agent":
-            self.push_screen(AgentScreen(self.index, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink))
+            self.push_screen(self._agent_screen())
         else:
             self.push_screen(
                 ChatScreen(

@@ -12,21 +12,38 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select, Static
+from textual.widgets.markdown import MarkdownBlock
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from faqbot.bot.support.context import CustomerContext
+from faqbot.bot.support.reply import AgentConfig, ReplyTemplate, answer_text, load_templates
 from faqbot.bot.tui.helper_screens import HelperScreens, find
+from faqbot.bot.tui.screens.customer import CustomerScreen
+from faqbot.bot.tui.screens.reply import ReplyScreen
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Hit, Index
+from faqbot.kb.sections import Section
 
 ALL_CATEGORIES = "*"
 
 
-def ticket_text(article: Article, *, markdown: bool) -> str:
-    """The article as it goes into a ticket (its body starts with its own heading)."""
-    return (article.body if markdown else article.text) + "\n"
+SECTION_MARK = "▶ "  # marks the section that answers the search in the preview
+
+
+def ticket_text(article: Article, section: Section | None, context: CustomerContext, *, markdown: bool) -> str:
+    """The section (or the whole article) as it goes into a ticket, the customer's details filled in."""
+    return answer_text(article, section, context, markdown=markdown) + "\n"
+
+
+def marked_markdown(article: Article, section: Section | None) -> str:
+    """The whole article, the answering section's heading marked."""
+    text = article.titled_markdown
+    if section is not None:
+        text = text.replace(f"## {section.heading}\n", f"## {SECTION_MARK}{section.heading}\n", 1)
+    return text
 
 
 class AgentScreen(Screen[None]):
@@ -35,17 +52,26 @@ class AgentScreen(Screen[None]):
         Binding("ctrl+f", "focus_search", "Suchen", show=False),
         Binding("f2", "copy_markdown", "MD kopieren"),
         Binding("f3", "copy_text", "Text kopieren"),
+        Binding("shift+f2", "copy_markdown(True)", "Artikel als MD", show=False),
+        Binding("shift+f3", "copy_text(True)", "Artikel als Text", show=False),
         Binding("ctrl+s", "save", "Speichern"),
         Binding("f4", "open_helper", "Helfer öffnen"),
         Binding("f6", "app.open_report", "Bericht"),
+        Binding("f7", "edit_customer", "Kunde"),
+        Binding("f8", "reply", "Antwort"),
+        Binding("f9", "clear_customer", "Kunde leeren", show=False),
+        Binding("down", "move_result(1)", show=False),
+        Binding("up", "move_result(-1)", show=False),
     ]
 
     class ResultsReady(Message):
-        def __init__(self, query: str, category: str, hits: list[Hit]) -> None:
+        def __init__(self, query: str, category: str, hits: list[Hit], confident: bool, hidden: int) -> None:
             super().__init__()
             self.query = query
             self.category = category
             self.hits = hits
+            self.confident = confident  # the top hit would be a confident answer in the chat
+            self.hidden = hidden  # hits the category filter hides
 
     def __init__(
         self,
@@ -54,14 +80,20 @@ class AgentScreen(Screen[None]):
         save_text: Callable[[str, str], None],
         *,
         cursor_blink: bool = True,
+        templates: list[ReplyTemplate] | None = None,
+        config: AgentConfig | None = None,
     ) -> None:
         super().__init__()
         self.index = index
         self.helper_screens = helper_screens
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
         self.cursor_blink = cursor_blink
+        self.templates = templates or load_templates()[0]
+        self.config = config or AgentConfig()
         self.shown: list[Article] = []  # the articles in the result list, in order
         self.current: Article | None = None
+        self.section: Section | None = None  # the current article's section that answers the search
+        self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
 
     def compose(self) -> ComposeResult:
         categories = sorted({article.category for article in self.index.articles})
@@ -80,6 +112,8 @@ class AgentScreen(Screen[None]):
                     allow_blank=False,
                     id="category",
                 )
+                yield Static(id="customer-line", markup=False)
+                yield Static(id="filter-note", markup=False)
                 yield OptionList(id="results")
             with VerticalScroll(id="preview-pane"):
                 yield Markdown(id="preview", open_links=False)
@@ -87,10 +121,11 @@ class AgentScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._search("", ALL_CATEGORIES)
+        self._show_customer()
         self.query_one("#search").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("copy_markdown", "copy_text", "save"):
+        if action in ("copy_markdown", "copy_text", "save", "reply"):
             return self.current is not None or None  # None: shown greyed out
         if action == "open_helper":  # hidden where the article has no helper
             return bool(self.current and find(self.helper_screens, self.current.helper))
@@ -113,14 +148,20 @@ class AgentScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str, category: str) -> None:
         # exclusive: a newer keystroke cancels this one; stale results are dropped below too.
+        confident = False
         if query.strip():
             hits = self.index.search(query, limit=len(self.index.articles))
+            confident = self.index.ask(query).status == "answer"
         else:
             hits = [Hit(article, 0.0) for article in sorted(self.index.articles, key=lambda a: (a.category, a.title))]
+        hidden = 0
         if category != ALL_CATEGORIES:
-            hits = [hit for hit in hits if hit.article.category == category]
+            shown = [hit for hit in hits if hit.article.category == category]
+            hidden = len(hits) - len(shown) if query.strip() else 0
+            confident = confident and bool(shown) and shown[0].article.id == hits[0].article.id
+            hits = shown
         if not get_current_worker().is_cancelled:
-            self.post_message(self.ResultsReady(query, category, hits))
+            self.post_message(self.ResultsReady(query, category, hits, confident, hidden))
 
     @on(ResultsReady)
     def _show_results(self, event: ResultsReady) -> None:
@@ -130,53 +171,82 @@ class AgentScreen(Screen[None]):
         results.clear_options()
         self.shown = [hit.article for hit in event.hits]
         searching = bool(event.query.strip())
-        for hit in event.hits:
+        for position, hit in enumerate(event.hits):
             label = Content(hit.article.title)
             detail = f"{hit.score:.2f} · {hit.article.category}" if searching else hit.article.category
+            if searching and not (event.confident and position == 0):
+                detail += " · unsicher"  # the chat would not give this as a confident answer
             results.add_option(Option(Content.assemble(label, "\n", (detail, "dim")), id=hit.article.id))
+        note = self.query_one("#filter-note", Static)
+        note.update(f"Filter „{event.category}“: {event.hidden} Treffer in anderen Themen ausgeblendet" if event.hidden else "")
+        note.display = bool(event.hidden)
         if event.hits:
             results.highlighted = 0
         else:
-            self._preview(None)
+            self.call_later(self._preview, None)
         self.refresh_bindings()
 
     @on(OptionList.OptionHighlighted, "#results")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._preview(self.index.by_id(event.option.id or ""))
+    async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        await self._preview(self.index.by_id(event.option.id or ""))
 
-    def _preview(self, article: Article | None) -> None:
+    async def _preview(self, article: Article | None) -> None:
         self.current = article
+        query = self.query_one("#search", Input).value
+        self.section = self.index.section_for(article, query) if article is not None else None
         preview = self.query_one("#preview", Markdown)
-        if article is None:
-            preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
-        else:
-            preview.update(f"*{article.category}*\n\n{article.titled_markdown}")
         self.refresh_bindings()
+        if article is None:
+            await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
+            return
+        await preview.update(f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}")
+        # The answering section's heading at the top of the preview; the rest of the article stays a scroll away.
+        self.call_after_refresh(self._scroll_to_section)
+
+    def _scroll_to_section(self) -> None:
+        pane = self.query_one("#preview-pane", VerticalScroll)
+        preview = self.query_one("#preview", Markdown)
+        heading = next((b for b in preview.query(MarkdownBlock) if (b.source or "").startswith(f"## {SECTION_MARK}")), None)
+        if heading is None:
+            pane.scroll_home(animate=False)
+        else:
+            pane.scroll_to_widget(heading, top=True, animate=False)
 
     def show_article(self, article: Article) -> None:
         """Select an article (from the command palette): clear the search and highlight it."""
         self.query_one("#category", Select).value = ALL_CATEGORIES
         self.query_one("#search", Input).value = article.title
-        self._preview(article)
+        self.call_later(self._preview, article)
 
     # --- actions --------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search").focus()
+        search = self.query_one("#search", Input)
+        search.focus()
+        search.select_all()
 
-    def action_copy_markdown(self) -> None:
-        self._copy(markdown=True)
+    def action_move_result(self, step: int) -> None:
+        """↑/↓ in the search field move in the results, so the hands stay on the query."""
+        results = self.query_one("#results", OptionList)
+        if results.option_count:
+            current = results.highlighted if results.highlighted is not None else -step
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
 
-    def action_copy_text(self) -> None:
-        self._copy(markdown=False)
+    def action_copy_markdown(self, whole: bool = False) -> None:
+        self._copy(markdown=True, whole=whole)
 
-    def _copy(self, *, markdown: bool) -> None:
+    def action_copy_text(self, whole: bool = False) -> None:
+        self._copy(markdown=False, whole=whole)
+
+    def _copy(self, *, markdown: bool, whole: bool) -> None:
         if self.current is None:
             return
-        self.app.copy_to_clipboard(ticket_text(self.current, markdown=markdown))
+        section = None if whole else self.section
+        self.app.copy_to_clipboard(ticket_text(self.current, section, self.context, markdown=markdown))
         kind = "Markdown" if markdown else "Text"
+        what = f"Abschnitt „{section.heading}“" if section else f"„{self.current.title}“"
         self.app.notify(
-            f"„{self.current.title}“ als {kind} in die Zwischenablage kopiert. "
+            f"{what} als {kind} in die Zwischenablage kopiert (Umschalt+F2/F3: der ganze Artikel). "
             "Klappt das Einfügen nicht, speichern Sie mit Strg+S als Datei.",
             title="Kopiert",
             markup=False,
@@ -185,9 +255,71 @@ class AgentScreen(Screen[None]):
     def action_save(self) -> None:
         if self.current is not None:
             filename = f"faqbot-{self.current.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
-            self.save_text(filename, ticket_text(self.current, markdown=True))
+            self.save_text(filename, ticket_text(self.current, None, self.context, markdown=True))  # the whole article
+
+    # --- the ticket's customer and the reply ------------------------------------
+
+    def _show_customer(self) -> None:
+        context = self.context
+        if context.empty:
+            text = "Kunde: – (F7 eintragen oder Ticket einfügen)"
+        else:
+            name = " ".join(part for part in (context.salutation, context.name) if part)
+            text = "Kunde: " + " · ".join(part for part in (name, context.server, context.domain or context.email) if part)
+        self.query_one("#customer-line", Static).update(text)
+
+    def action_edit_customer(self) -> None:
+        def done(result: tuple[CustomerContext, str] | None) -> None:
+            if result is None:
+                return
+            context, ticket = result
+            self._set_customer(context)
+            if ticket.strip():  # a pasted ticket is also the search: the retriever reads past greeting and signature
+                search = self.query_one("#search", Input)
+                search.value = ticket.replace("\n", " ")[: search.max_length or None]
+                search.focus()
+
+        self.app.push_screen(CustomerScreen(self.context, cursor_blink=self.cursor_blink), done)
+
+    def action_clear_customer(self) -> None:
+        self._set_customer(CustomerContext())
+        self.app.notify("Kundendaten geleert – bereit für das nächste Ticket.", title="Kunde", markup=False)
+
+    def _set_customer(self, context: CustomerContext) -> None:
+        self.context = context
+        self._show_customer()
+        self.call_later(self._preview, self.current)
+
+    def action_reply(self) -> None:
+        if self.current is not None:
+            screen = ReplyScreen(
+                self.current, self.section, self.context, self.templates, self.config, self._copy_reply, self.save_text
+            )
+            self.app.push_screen(screen)
+
+    def _copy_reply(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.app.notify(
+            f"{what} ist in der Zwischenablage. Klappt das Einfügen nicht, speichern Sie mit Strg+S als Datei.",
+            title="Kopiert",
+            markup=False,
+        )
 
     def action_open_helper(self) -> None:
         helper = find(self.helper_screens, self.current.helper) if self.current else None
         if helper is not None:
-            self.app.push_screen(helper.make_screen())
+            screen = helper.make_screen()
+            self.app.push_screen(screen)
+            self.call_after_refresh(self._prefill_helper, screen)
+
+    def _prefill_helper(self, screen: Screen[object]) -> None:
+        """The helper starts with this ticket's customer: SPF with the domain, the ports with server and address."""
+        for selector, value in (
+            ("#build-domain", self.context.domain),
+            ("#server", self.context.server),
+            ("#email", self.context.email),
+        ):
+            if value:
+                for field in screen.query(selector).results(Input):
+                    if not field.value:
+                        field.value = value

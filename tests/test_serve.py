@@ -326,7 +326,8 @@ def test_idle_session_gets_a_notice_then_is_closed(tmp_path):
 
 
 def test_a_key_after_the_idle_notice_keeps_the_chat(tmp_path):
-    with running_server("--idle-timeout", "0,1", "--no-log") as (server, port):  # 6 seconds, notice after 3
+    # 12 seconds, notice after 6: room for a loaded machine between the notice and the key that answers it
+    with running_server("--idle-timeout", "0,2", "--no-log") as (server, port):
         sock, status = websocket_handshake(port)
         assert status == 101
         notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()

@@ -97,6 +97,23 @@ def make_app(tmp_path):
     return make
 
 
+async def ask_chat(pilot, text: str):
+    """Paste a question, press Enter and wait for the bot's reply.
+
+    Pasted, not typed key by key: every key costs a full round through the app, and typing is
+    tested where it matters (history, focus after feedback, the console's search as you type)."""
+    field = pilot.app.screen.query_one("#question")
+    field.value = ""
+    await pilot.click("#question")
+    field.insert_text_at_cursor(text)
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    from faqbot.bot.tui.widgets.chat_messages import BotMessage
+
+    return pilot.app.screen.query(BotMessage).last()
+
+
 async def click_visible(pilot, widget) -> None:
     """Click a widget as a customer does: scroll to it first (answers are shown from their top)."""
     widget.scroll_visible(animate=False)

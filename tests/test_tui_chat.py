@@ -6,26 +6,11 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, OptionList
 
-from conftest import click_visible, pick_from_palette, wait_until
+from conftest import ask_chat, click_visible, pick_from_palette, wait_until
 from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 
 SIZE = (100, 40)
-
-
-async def ask(pilot, text: str) -> BotMessage:
-    """Paste a question, press Enter and wait for the bot's reply.
-
-    Pasted, not typed key by key: every key costs a full round through the app, and typing is
-    tested where it matters (history, focus after feedback, the console's search as you type)."""
-    field = pilot.app.screen.query_one("#question")
-    field.value = ""
-    await pilot.click("#question")
-    field.insert_text_at_cursor(text)
-    await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen.query(BotMessage).last()
 
 
 async def test_greeting_names_the_topics(make_app):
@@ -42,7 +27,7 @@ async def test_greeting_names_the_topics(make_app):
 async def test_question_gets_the_article_as_markdown(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask(pilot, "Mein Postfach ist voll")
+        reply = await ask_chat(pilot, "Mein Postfach ist voll")
         assert reply.reply.kind == "answer"
         assert reply.reply.article.id == "postfach-voll"
         body = reply.query_one(".article-body", Markdown)
@@ -54,7 +39,7 @@ async def test_question_gets_the_article_as_markdown(make_app):
 async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "winmail.dat öffnen")
+        answer = await ask_chat(pilot, "winmail.dat öffnen")
         await click_visible(pilot, answer.query_one("#helpful-yes"))
         await pilot.pause()
         assert answer.query_one("#helpful-yes", Button).disabled
@@ -64,7 +49,7 @@ async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
 async def test_feedback_no_offers_next_best_and_hotline(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "Postfachpasswort zurücksetzen")
+        answer = await ask_chat(pilot, "Postfachpasswort zurücksetzen")
         assert answer.reply.suggestions  # the next-best articles
         await click_visible(pilot, answer.query_one("#helpful-no"))
         await pilot.pause()
@@ -82,7 +67,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
     db = tmp_path / "log.sqlite"
     app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "winmail.dat öffnen")
+        answer = await ask_chat(pilot, "winmail.dat öffnen")
         await click_visible(pilot, answer.query_one(button))
         await pilot.pause()
         await pilot.press(*"Mein Postfach ist voll", "enter")
@@ -97,7 +82,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask(pilot, "Passwort Postfach")
+        reply = await ask_chat(pilot, "Passwort Postfach")
         assert reply.reply.kind == "suggest"
         assert "Meinten Sie" in reply.query_one(Markdown).source
         choices = reply.query_one(OptionList)
@@ -112,7 +97,7 @@ async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
 async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask(pilot, "Wie wird das Wetter morgen?")
+        reply = await ask_chat(pilot, "Wie wird das Wetter morgen?")
         assert reply.reply.kind == "none"
         assert "0800 1003329" in reply.query_one(Markdown).source
         choices = reply.query_one(OptionList)
@@ -139,7 +124,7 @@ async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
 async def test_small_talk_without_article_search(make_app, text, intent):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask(pilot, text)
+        reply = await ask_chat(pilot, text)
         assert reply.reply.kind == "smalltalk" and reply.reply.intent == intent
         if intent == "human":
             assert "0800 1003329" in reply.query_one(Markdown).source
@@ -148,8 +133,8 @@ async def test_small_talk_without_article_search(make_app, text, intent):
 async def test_input_history_with_arrow_keys(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ask(pilot, "spf")
-        await ask(pilot, "smtp port")
+        await ask_chat(pilot, "spf")
+        await ask_chat(pilot, "smtp port")
         field = app.screen.query_one("#question")
         await pilot.press("up")
         assert field.value == "smtp port"
@@ -162,7 +147,7 @@ async def test_input_history_with_arrow_keys(make_app):
 async def test_ctrl_l_clears_the_conversation(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ask(pilot, "spf")
+        await ask_chat(pilot, "spf")
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert len(app.screen.query(BotMessage)) == 1  # the greeting again
@@ -172,7 +157,7 @@ async def test_ctrl_l_clears_the_conversation(make_app):
 async def test_ctrl_s_saves_the_transcript_as_markdown(make_app, tmp_path, notes):
     app = make_app()
     async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
-        await ask(pilot, "Mein Postfach ist voll")
+        await ask_chat(pilot, "Mein Postfach ist voll")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: notes.titled("Gespeichert"))
         (saved,) = tmp_path.glob("faqbot-gespraech-*.md")
@@ -201,7 +186,7 @@ async def test_helper_button_on_answers_with_a_helper(make_app):
     app = make_app()
     app.helper_screens["ports"] = HelperScreen("Test-Helfer", DummyHelper)
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "welcher Port für IMAP")
+        answer = await ask_chat(pilot, "welcher Port für IMAP")
         button = answer.query_one("#open-helper", Button)
         assert "Test-Helfer" in str(button.label)
         await click_visible(pilot, button)
@@ -212,7 +197,7 @@ async def test_helper_button_on_answers_with_a_helper(make_app):
 async def test_spf_answer_opens_the_spf_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "SPF Eintrag setzen")
+        answer = await ask_chat(pilot, "SPF Eintrag setzen")
         await click_visible(pilot, answer.query_one("#open-helper", Button))
         await pilot.pause()
         assert type(app.screen).__name__ == "SpfScreen"
@@ -221,7 +206,7 @@ async def test_spf_answer_opens_the_spf_helper(make_app):
 async def test_no_helper_button_without_a_helper(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "Mein Postfach ist voll")
+        answer = await ask_chat(pilot, "Mein Postfach ist voll")
         assert not answer.query("#open-helper")
 
 
@@ -229,7 +214,7 @@ async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
     app = make_app()
     del app.helper_screens["ports"]
     async with app.run_test(size=SIZE) as pilot:
-        answer = await ask(pilot, "welcher Port für IMAP")
+        answer = await ask_chat(pilot, "welcher Port für IMAP")
         assert answer.reply.article is not None and answer.reply.article.helper == "ports"
         assert not answer.query("#open-helper")
 
@@ -238,7 +223,7 @@ async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
 async def test_typed_markup_is_shown_literally_and_harmless(make_app, text):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ask(pilot, text)
+        await ask_chat(pilot, text)
         (message,) = app.screen.query(UserMessage)
         assert message.text == text
         assert str(message.render()) == text

@@ -5,25 +5,15 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Markdown, OptionList
 
-from faqbot.bot.tui.widgets.chat_messages import BotMessage
+from conftest import ask_chat
 
 CERTIFICATE_QUESTION = "mein outlook sagt das zertifikat ist ungültig wenn ich mails abrufe"
-
-
-async def _ask(pilot, text: str) -> BotMessage:
-    field = pilot.app.screen.query_one("#question")
-    field.value = text
-    field.focus()
-    await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen.query(BotMessage).last()
 
 
 async def test_the_answer_shows_its_section_on_screen_at_80x24(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        answer = await _ask(pilot, CERTIFICATE_QUESTION)
+        answer = await ask_chat(pilot, CERTIFICATE_QUESTION)
         await pilot.pause()
         body = answer.query_one(".article-body", Markdown)
         assert body.source.startswith("# TLS-Verschlüsselung")
@@ -42,7 +32,7 @@ async def test_the_answer_shows_its_section_on_screen_at_80x24(make_app):
 async def test_another_section_or_the_whole_article_opens_in_place(make_app, choice, shown, hidden):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        answer = await _ask(pilot, CERTIFICATE_QUESTION)
+        answer = await ask_chat(pilot, CERTIFICATE_QUESTION)
         options = answer.query_one(".sections", OptionList)
         options.focus()
         options.highlighted = choice
@@ -58,7 +48,7 @@ async def test_another_section_or_the_whole_article_opens_in_place(make_app, cho
 async def test_a_general_question_shows_the_whole_article(make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        answer = await _ask(pilot, "Mein Postfach ist voll")
+        answer = await ask_chat(pilot, "Mein Postfach ist voll")
         assert answer.reply.section is None
         assert not answer.query(".sections")
         assert "## 4. E-Mails löschen" in answer.query_one(".article-body", Markdown).source
@@ -66,13 +56,13 @@ async def test_a_general_question_shows_the_whole_article(make_app):
 
 def test_snapshot_certificate_section_at_80x24(snap_compare, make_app):
     async def run_before(pilot):
-        await _ask(pilot, CERTIFICATE_QUESTION)
+        await ask_chat(pilot, CERTIFICATE_QUESTION)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_snapshot_certificate_section_at_120x40(snap_compare, make_app):
     async def run_before(pilot):
-        await _ask(pilot, CERTIFICATE_QUESTION)
+        await ask_chat(pilot, CERTIFICATE_QUESTION)
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)

@@ -27,11 +27,12 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from faqbot.bot import wording
 from faqbot.bot.log.store import DB_ENV_VAR, is_database_url
 
 log = logging.getLogger("faqbot.serve")
 
-TITLE = "Plusnet WebServer – E-Mail-Hilfe"
+TITLE = wording.APP_TITLE
 DEFAULT_IDLE_MINUTES = 15.0
 DEFAULT_PER_ADDRESS = 3
 END_GRACE_SECONDS = 3.0  # per step: after "quit", then after SIGTERM; SIGKILL cannot be ignored
@@ -45,9 +46,9 @@ BUSY_PAGE = """<!doctype html>
 <body><h1>Gerade sind alle Plätze belegt</h1>
 <p>Unser E-Mail-Hilfe-Chat wird im Moment von sehr vielen Kundinnen und Kunden genutzt.
 Bitte versuchen Sie es in ein paar Minuten erneut.</p>
-<p>Eilige Fragen beantwortet unser Support gern kostenlos unter <strong>0800 1003329</strong>.</p>
+<p>Eilige Fragen beantwortet unser Support gern kostenlos unter <strong>HOTLINE</strong>.</p>
 </body></html>
-"""
+""".replace("HOTLINE", wording.HOTLINE)
 PER_ADDRESS_PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>E-Mail-Hilfe – zu viele Fenster</title>
 <style>body{font-family:sans-serif;max-width:40em;margin:4em auto;padding:0 1em;line-height:1.5}</style></head>

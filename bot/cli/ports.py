@@ -47,7 +47,7 @@ def add_commands(commands) -> None:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from faqbot.bot.helpers.ports import SettingsInputError, settings
+    from faqbot.bot.helpers.ports import PLACEHOLDER_SERVER, TLS_MIN, SettingsInputError, settings
 
     try:
         current = settings(args.server, args.email)
@@ -58,11 +58,11 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(json.dumps(current.to_json(), ensure_ascii=False))
         return EXIT_OK
     print(f"Server (Posteingang und Postausgang): {current.host}")
-    if current.server == "s0xx":
+    if current.server == PLACEHOLDER_SERVER:
         print("  „xx“ steht für Ihren Server: Die Nummer finden Sie in Ihren Zugangsdaten (--server s012).")
     print(f"Benutzername: {current.username or 'Ihre vollständige E-Mail-Adresse'}")
     print("Anmeldung: Passwort (normal)")
-    print("Verschlüsselung: TLS ab Version 1.2\n")
+    print(f"Verschlüsselung: TLS ab Version {TLS_MIN}\n")
     print(f"  {'Protokoll':<10} {'Richtung':<12} {'Port':>5}  Sicherheit")
     for entry in current.entries:
         direction = "Posteingang" if entry.direction == "incoming" else "Postausgang"

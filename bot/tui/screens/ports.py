@@ -16,7 +16,16 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from faqbot.bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
-from faqbot.bot.helpers.ports import Entry, Settings, SettingsInputError, autoconfig_xml, autodiscover_xml, settings
+from faqbot.bot.helpers.ports import (
+    PLACEHOLDER_SERVER,
+    TLS_MIN,
+    Entry,
+    Settings,
+    SettingsInputError,
+    autoconfig_xml,
+    autodiscover_xml,
+    settings,
+)
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
 RESULT_COLUMN = "result"
@@ -113,7 +122,7 @@ class PortsScreen(Screen[None]):
                 ("   Benutzername: ", "bold"),
                 username,
                 ("   Verschlüsselung: ", "bold"),
-                "TLS ab Version 1.2",
+                f"TLS ab Version {TLS_MIN}",
             )
         )
         self.query_one("#warnings", Static).update("\n".join(f"Hinweis: {w}" for w in self.current.warnings))
@@ -137,7 +146,7 @@ class PortsScreen(Screen[None]):
             if not 0 < port < 65536:
                 return "Der Port muss zwischen 1 und 65535 liegen."
             return host, port
-        if self.current.server == "s0xx":
+        if self.current.server == PLACEHOLDER_SERVER:
             return "Bitte geben Sie zuerst Ihre Servernummer ein (z. B. s012)."
         if self.restricted:
             try:
@@ -198,7 +207,7 @@ class PortsScreen(Screen[None]):
             self.save_text(f"faqbot-autodiscover-{self.current.server}-{datetime.now():%Y%m%d-%H%M%S}.xml", xml)
 
     def _server_given(self, title: str) -> bool:
-        if self.current.server == "s0xx":
+        if self.current.server == PLACEHOLDER_SERVER:
             self.app.notify("Bitte geben Sie zuerst Ihre Servernummer ein.", title=title, severity="warning", markup=False)
             return False
         return True

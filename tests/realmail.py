@@ -54,16 +54,24 @@ def _dovecot_users() -> tuple[str, str, str]:
     return me, group, me
 
 
+_HANDED_OUT: set[int] = set()  # ports given to a server of this process, which may not be listening yet
+
+
 def free_ports(count: int) -> list[int]:
-    """Ports on 127.0.0.1 that are free right now (bound together, so they differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
+    """Ports on 127.0.0.1 that are free right now and not handed out before.
+
+    The servers of all scenarios start at once and bind later; a port closed here is free again
+    for the kernel, which was seen to hand the same one to the next scenario ("Address already in use").
+    """
+    ports: list[int] = []
+    while len(ports) < count:
+        with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            ports.append(port)
+    return ports
 
 
 def _wait_listening(ports: list[int], process: subprocess.Popen, log: Path, seconds: float = 20) -> None:

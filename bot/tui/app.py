@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import threading
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +22,7 @@ from textual.worker import WorkerFailed
 from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui.clipboard import COPY_FILE_VARIABLE, copy_to_file_too
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
@@ -31,6 +35,7 @@ from faqbot.kb.article import Article
 from faqbot.kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
+COPY_PREFIX = "kopie:"  # the delivery name of a copy's file
 
 
 class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalette.is_open) take; App is invariant
@@ -67,12 +72,15 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         self.problem_count = problem_count
         self.save_dir = save_dir or Path.cwd()
         self.cursor_blink = cursor_blink  # of every input; off in tests and snapshots
+        # Where OSC 52 may not reach the clipboard (tmux, screen), every copy is saved as a file too.
+        self.copy_to_file = copy_to_file_too(os.environ)
+        self._copy_numbers = itertools.count(1)
         # The helpers this app offers, by the name articles use; tests may swap one.
         self.helper_screens: dict[str, HelperScreen] = {
-            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(cursor_blink=cursor_blink)),
+            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(self.copy_for_ticket, cursor_blink=cursor_blink)),
             "ports": HelperScreen(
                 "Mail-Einstellungen und Verbindungstest",
-                lambda: PortsScreen(self.save_text, restricted=served, cursor_blink=cursor_blink),
+                lambda: PortsScreen(self.save_text, self.copy_for_ticket, restricted=served, cursor_blink=cursor_blink),
             ),
         }
         self.title = wording.APP_TITLE
@@ -166,14 +174,43 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         """
         self.deliver_text(io.StringIO(text), save_directory=self.save_dir, save_filename=filename, name=filename)
 
+    def copy_for_ticket(self, text: str, what: str) -> None:
+        """Copy ``text`` for a ticket and say in German where it went.
+
+        ``what`` names the text in the notice (e.g. "Die Mail-Einstellungen"). The clipboard is
+        reached by OSC 52, which the app cannot confirm; where the terminal may drop it
+        (see ``copy_to_file_too``) the text is saved in ``save_dir`` as well.
+        """
+        self.copy_to_clipboard(text)
+        if not self.copy_to_file:
+            self.notify(
+                f"{what}: in die Zwischenablage kopiert. Kommt beim Einfügen nichts an, gibt Ihr Terminal "
+                f"die Zwischenablage nicht weiter; mit {COPY_FILE_VARIABLE}=1 wird jede Kopie auch als Datei gespeichert.",
+                title="Kopiert",
+                markup=False,
+            )
+            return
+        filename = f"faqbot-kopie-{datetime.now():%Y%m%d-%H%M%S}-{next(self._copy_numbers)}.txt"
+        # The name marks it as a copy: on_delivery_complete then stays quiet, this notice says it all.
+        self.deliver_text(io.StringIO(text), save_directory=self.save_dir, save_filename=filename, name=COPY_PREFIX + filename)
+        self.notify(
+            f"{what}: in die Zwischenablage kopiert und, weil Ihr Terminal sie womöglich nicht weitergibt, "
+            f"auch gespeichert in {self.save_dir / filename}",
+            title="Kopiert",
+            markup=False,
+        )
+
     def on_delivery_complete(self, event: DeliveryComplete) -> None:
+        if event.name and event.name.startswith(COPY_PREFIX):
+            return  # copy_for_ticket has said where it went
         where = str(event.path) if event.path else event.name
         self.notify(f"Gespeichert: {where}", title="Gespeichert", markup=False)
 
     def on_delivery_failed(self, event: DeliveryFailed) -> None:
         reason = getattr(event.exception, "strerror", None) or str(event.exception)
+        name = (event.name or "").removeprefix(COPY_PREFIX)
         self.notify(
-            f"„{event.name}“ konnte nicht gespeichert werden: {reason}",
+            f"„{name}“ konnte nicht gespeichert werden: {reason}",
             title="Speichern fehlgeschlagen",
             severity="error",
             markup=False,

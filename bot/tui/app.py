@@ -225,6 +225,15 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         if self.mode == "agent":
             self.push_screen(ReportScreen(self.conversation_log, self.index, self.save_text))
 
+    def on_report_screen_search_requested(self, event: ReportScreen.SearchRequested) -> None:
+        """From the report to the work: back to the console, searching for the chosen question."""
+        if isinstance(self.screen, ReportScreen):
+            self.pop_screen()
+        screen = self.screen
+        if isinstance(screen, AgentScreen):
+            # After the pop has settled: the console's resume would otherwise put focus back where it was.
+            self.call_after_refresh(screen.search_for, event.question)
+
     def open_helper(self, name: str) -> None:
         entry = find(self.helper_screens, name)
         if entry is not None:

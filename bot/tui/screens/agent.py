@@ -191,3 +191,10 @@ class AgentScreen(Screen[None]):
         helper = find(self.helper_screens, self.current.helper) if self.current else None
         if helper is not None:
             self.app.push_screen(helper.make_screen())
+
+    def search_for(self, text: str) -> None:
+        """Search for ``text`` (a question chosen in the report) in all topics, the search field focused."""
+        self.query_one("#category", Select).value = ALL_CATEGORIES
+        search = self.query_one("#search", Input)
+        search.value = text
+        search.focus()

@@ -115,7 +115,8 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
             yield SystemCommand("Tastenkürzel ausblenden", "Die Hilfe zu den Tasten schließen", self.action_hide_help_panel)
         else:
             yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
-        yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
+        # The key in the help: at 80 columns the footer cannot show every key, the palette can.
+        yield SystemCommand("Beenden", "Das Programm beenden (Strg+Q)", self.action_quit)
 
     # --- Textual's own English texts, in German -------------------------------------------
 

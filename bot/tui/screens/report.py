@@ -85,8 +85,8 @@ class ReportScreen(Screen[None]):
     def _show_lines(self, lines: list[ReportLine]) -> None:
         report = self.query_one("#report", OptionList)
         report.clear_options()
-        # Content, not str: customers' words are never markup. Lines without a question cannot be chosen.
-        report.add_options(Option(Content(line.text or " "), disabled=line.question is None) for line in lines)
+        # Content, not str: customers' words are never markup. A blank line needs a no-break space (" " wraps away).
+        report.add_options(Option(Content(line.text or "\u00a0"), disabled=line.question is None) for line in lines)
         self.questions = [line.question for line in lines]
         first = next((number for number, question in enumerate(self.questions) if question), None)
         if first is not None:

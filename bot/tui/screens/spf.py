@@ -105,6 +105,8 @@ class SpfScreen(Screen[None]):
                     with RadioSet(id="build-policy"):
                         yield RadioButton("-all: fremde Server ablehnen (empfohlen)", value=True, id="policy-fail")
                         yield RadioButton("~all: fremde Server nur markieren", id="policy-softfail")
+                # Below the fields, outside their scrolling: the record stays in view at 80×24 whatever option changes.
+                with Vertical(id="build-output"):
                     yield Static(id="build-result", classes="result")
                     with Horizontal(classes="buttons"):
                         yield Button("Record kopieren", id="copy-record", disabled=True)
@@ -148,6 +150,7 @@ class SpfScreen(Screen[None]):
     def _focus_first_field(self, event: TabbedContent.TabActivated) -> None:
         first = "#build-domain" if event.pane.id == "build" else "#check-input"
         self.query_one(first).focus()
+        self.refresh_bindings()
 
     # --- Erstellen --------------------------------------------------------------------
 
@@ -217,6 +220,8 @@ class SpfScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy_check":
+            if self.query_one(TabbedContent).active != "check":
+                return False  # hidden: „Erstellen“ has its own copy buttons
             return bool(self.check_text) or None  # None: shown greyed out
         return True
 

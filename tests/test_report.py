@@ -213,5 +213,7 @@ async def test_a_report_line_opens_the_console_search(make_app, tmp_path):
         await pilot.pause()
         screen = app.screen
         assert screen.query_one("#search").value == "Mein Postfach quillt über"
+        await pilot.press("backspace")  # the agent edits on at the end of the question
+        assert screen.query_one("#search").value == "Mein Postfach quillt übe"
         assert screen.query_one("#category").value == "*"
         assert screen.current is not None and screen.current.id == "postfach-voll"

@@ -197,4 +197,5 @@ class AgentScreen(Screen[None]):
         self.query_one("#category", Select).value = ALL_CATEGORIES
         search = self.query_one("#search", Input)
         search.value = text
+        search.cursor_position = len(text)  # the cursor stays where it was otherwise: typing on would edit mid-question
         search.focus()

@@ -13,6 +13,11 @@ from faqbot.bot.log.report import QuestionGroup, Report
 from faqbot.kb.visible import visible
 
 
+def searchable(text: str) -> str:
+    """A logged question as a search: control and bidi characters become spaces (shown escaped, they would be searched for)."""
+    return " ".join("".join(char if visible(char) == char else " " for char in text).split())
+
+
 class ReportLine(NamedTuple):
     text: str
     question: str | None = None  # what the console searches for when the line is chosen
@@ -24,7 +29,7 @@ def _groups(title: str, groups: list[QuestionGroup]) -> list[ReportLine]:
         return [*lines, ReportLine("  (keine)")]
     for group in groups:
         others = f" (+{len(group.questions) - 1} ähnliche)" if len(group.questions) > 1 else ""
-        lines.append(ReportLine(f"  {group.count:>4} × {visible(group.example)}{others}", group.example))
+        lines.append(ReportLine(f"  {group.count:>4} × {visible(group.example)}{others}", searchable(group.example)))
     return lines
 
 
@@ -39,9 +44,9 @@ def report_lines(report: Report, titles: dict[str, str] | None = None) -> list[R
         lines.append(ReportLine("  (keine)"))
     for article_id, count in report.not_helpful:
         title = titles.get(article_id, article_id)
-        lines.append(ReportLine(f"  {count:>4} × {visible(title)}", title))
+        lines.append(ReportLine(f"  {count:>4} × {visible(title)}", searchable(title)))
         for question in report.not_helpful_questions.get(article_id, []):
-            lines.append(ReportLine(f"         „{visible(question)}“", question))
+            lines.append(ReportLine(f"         „{visible(question)}“", searchable(question)))
     lines += [ReportLine(""), ReportLine("Beantwortet pro Tag:")]
     if not report.answer_rate:
         lines.append(ReportLine("  (keine Fragen)"))

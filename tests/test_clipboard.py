@@ -21,3 +21,9 @@ from faqbot.bot.tui.clipboard import copy_to_file_too
 )
 def test_copy_to_file_too(environ, expected):
     assert copy_to_file_too(environ) is expected
+
+
+def test_served_copies_make_no_downloads_unless_asked():
+    tmux = {"TERM": "tmux-256color", "TMUX": "/tmp/x"}
+    assert copy_to_file_too(tmux, served=True) is False
+    assert copy_to_file_too({**tmux, "FAQBOT_COPY_FILE": "1"}, served=True) is True

@@ -73,7 +73,7 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         self.save_dir = save_dir or Path.cwd()
         self.cursor_blink = cursor_blink  # of every input; off in tests and snapshots
         # Where OSC 52 may not reach the clipboard (tmux, screen), every copy is saved as a file too.
-        self.copy_to_file = copy_to_file_too(os.environ)
+        self.copy_to_file = copy_to_file_too(os.environ, served=served)
         self._copy_numbers = itertools.count(1)
         # The helpers this app offers, by the name articles use; tests may swap one.
         self.helper_screens: dict[str, HelperScreen] = {

@@ -356,12 +356,17 @@ async def test_report_screen_shows_them_escaped_too(make_app, tmp_path):
 
     def shown() -> str:
         found = app.screen.query("#report") if isinstance(app.screen, ReportScreen) else []
-        return str(found.first().content) if found else ""
+        if not found:
+            return ""
+        report = found.first()
+        return "\n".join(str(report.get_option_at_index(i).prompt) for i in range(report.option_count))
 
     async with app.run_test() as pilot:
         app.action_open_report()
         await wait_until(pilot, lambda: "Frage" in shown())
         assert "Frage\\u202eRTL\\x07" in shown() and "\u202e" not in shown()
+        # Chosen, it is searched for without the invisible characters (and without their escapes).
+        assert "Frage RTL" in app.screen.questions
 
 
 # --- the app ------------------------------------------------------------------------------------------------

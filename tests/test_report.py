@@ -7,7 +7,13 @@ import json
 from conftest import click_visible, wait_until
 from faqbot.bot.cli.main import main
 from faqbot.bot.log.report import build_report, export_tsv, group_questions
+from faqbot.bot.log.report_text import ReportLine, report_lines, report_text
 from faqbot.bot.log.store import ConversationLog, Turn
+
+
+def report_shown(screen) -> str:
+    report = screen.query_one("#report")
+    return "\n".join(str(report.get_option_at_index(i).prompt) for i in range(report.option_count))
 
 
 def turn(number, question, status="none", *, article=None, feedback=None, day="2026-11-27", normalised=None):
@@ -63,7 +69,7 @@ def test_cli_report_json_and_export(tmp_path, capsys):
     assert main(["report", "--db", str(db), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["unanswered"][0]["example"] == "Wie richte ich eine Weiterleitung ein? Tel <TELEFON>"
-    assert data["not_helpful"] == [{"id": "postfach-voll", "count": 1}]
+    assert data["not_helpful"] == [{"id": "postfach-voll", "count": 1, "questions": ["Postfach voll"]}]
     assert main(["report", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Unbeantwortete Fragen" in out and "postfach-voll" in out
@@ -107,7 +113,7 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     assert turns[0].feedback == 0 and turns[2].picked is not None
     assert main(["report", "--db", str(db), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["not_helpful"] == [{"id": "postfach-voll", "count": 1}]
+    assert data["not_helpful"] == [{"id": "postfach-voll", "count": 1, "questions": ["Mein Postfach ist voll"]}]
     assert data["unanswered"][0]["example"] == "Wie wird das Wetter morgen?"
 
 
@@ -136,7 +142,7 @@ async def test_agent_report_screen(make_app, tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert type(app.screen).__name__ == "ReportScreen"
-        text = str(app.screen.query_one("#report").render())
+        text = report_shown(app.screen)
         assert "1 × DKIM einrichten" in text
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: (tmp_path / "faqbot-unbeantwortet.tsv").exists())
@@ -149,3 +155,65 @@ async def test_report_is_not_offered_in_the_customer_chat(make_app):
         await pilot.press("f6")
         await pilot.pause()
         assert type(app.screen).__name__ == "ChatScreen"
+
+
+def test_report_names_the_questions_behind_each_nein():
+    turns = [
+        turn(1, "Postfach voll", "answer", article="postfach-voll", feedback=0),
+        turn(2, "Mein Postfach  ist voll", "answer", article="postfach-voll", feedback=0),
+        turn(3, "Postfach voll", "answer", article="postfach-voll", feedback=0),
+        turn(4, "Postfach voll?", "answer", article="postfach-voll", feedback=1),  # "Ja": not behind a "Nein"
+    ]
+    report = build_report(turns)
+    assert report.not_helpful_questions == {"postfach-voll": ["Postfach voll", "Mein Postfach ist voll"]}
+    lines = report_lines(report, {"postfach-voll": "Postfach voll – was tun?"})
+    start = next(i for i, line in enumerate(lines) if line.text.startswith("Artikel mit den meisten"))
+    assert lines[start + 1 : start + 4] == [
+        ReportLine("     3 × Postfach voll – was tun?", "Postfach voll – was tun?"),
+        ReportLine("         „Postfach voll“", "Postfach voll"),
+        ReportLine("         „Mein Postfach ist voll“", "Mein Postfach ist voll"),
+    ]
+    assert report_text(report).splitlines()[start + 2] == "         „Postfach voll“"
+
+
+async def test_a_report_line_opens_the_console_search(make_app, tmp_path):
+    db = tmp_path / "log.sqlite3"
+    log = ConversationLog(db)
+    log.record("DKIM einrichten", "none")
+    answered = log.record("Mein Postfach quillt über", "answer", article_id="postfach-voll")
+    log.record_feedback(answered, False)
+    app = make_app("agent", db=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#category").value = "DNS & SPF"  # a forgotten filter must not hide the answer
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = report_shown(app.screen)
+        assert "1 × Postfach voll" in text and "„Mein Postfach quillt über“" in text
+        report = app.screen.query_one("#report")
+        assert app.focused is report
+        await pilot.press("enter")  # the first choosable line: the unanswered question
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AgentScreen"
+        assert app.screen.query_one("#search").value == "DKIM einrichten"
+        assert app.focused.id == "search"
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = app.screen.query_one("#report")
+        nein = next(
+            i for i in range(report.option_count) if "„Mein Postfach quillt über“" in str(report.get_option_at_index(i).prompt)
+        )
+        report.highlighted = nein
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#search").value == "Mein Postfach quillt über"
+        await pilot.press("backspace")  # the agent edits on at the end of the question
+        assert screen.query_one("#search").value == "Mein Postfach quillt übe"
+        assert screen.query_one("#category").value == "*"
+        assert screen.current is not None and screen.current.id == "postfach-voll"

@@ -146,7 +146,7 @@ async def test_save_autoconfig(make_app, tmp_path):
 async def test_restricted_mode_has_no_free_host_field(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(PortsScreen(app.save_text, restricted=True))
+        app.push_screen(PortsScreen(app.save_text, app.copy_for_ticket, restricted=True))
         await pilot.pause()
         assert not app.screen.query("#test-host")
 
@@ -183,3 +183,35 @@ async def test_save_outlook_autodiscover(make_app, tmp_path):
         assert root.tag.endswith("}Autodiscover")
         ns = {"a": "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"}
         assert root.findtext("a:Response/a:Account/a:Protocol/a:Server", namespaces=ns) == "mail.s012.wsp.plusnet.de"
+
+
+async def test_settings_copy_as_ticket_text(make_app, notes, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAQBOT_COPY_FILE", "0")
+    app = make_app("agent")
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
+        screen = await open_ports(pilot)
+        await pilot.press(*"s047")
+        screen.query_one("#email", Input).value = "info@gartenbau-huber.de"
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        text = app.clipboard
+        assert "Posteingang (IMAP): mail.s047.wsp.plusnet.de, Port 993, Verschlüsselung SSL/TLS" in text
+        assert "Postausgang (SMTP): mail.s047.wsp.plusnet.de, Port 587, Verschlüsselung STARTTLS" in text
+        assert "Benutzername: info@gartenbau-huber.de" in text and "Port 25" not in text
+        (note,) = notes.titled("Kopiert")
+        assert note.message.startswith("Die Mail-Einstellungen für mail.s047.wsp.plusnet.de: in die Zwischenablage")
+        screen.query_one("#server", Input).value = "s04x"  # half typed: said, not copied
+        await pilot.pause()
+        await pilot.click("#copy-text")
+        await pilot.pause()
+        assert app.clipboard == text
+        assert notes.titled("Nicht kopiert")
+
+
+def test_cli_prints_the_same_ticket_text(capsys):
+    from faqbot.bot.cli.main import main
+    from faqbot.bot.helpers.ports import settings, ticket_text
+
+    assert main(["ports", "--server", "47", "--email", "info@gartenbau-huber.de", "--text"]) == 0
+    assert capsys.readouterr().out == ticket_text(settings("s047", "info@gartenbau-huber.de"))

@@ -6,7 +6,7 @@ import pytest
 from dnszone import silent_nameserver, start_dns_server
 from textual.widgets import Button, Checkbox, Input, Static
 
-from conftest import open_from_palette, open_helper
+from conftest import open_from_palette, open_helper, wait_until
 from faqbot.bot.tui.screens.spf import SpfScreen
 
 SIZE = (110, 45)
@@ -172,3 +172,43 @@ async def test_non_ascii_digits_are_a_message_not_a_crash(make_app):
         screen.query_one("#check-input", Input).value = "v=spf1 ip4:١٩٢.٠.٢.١ -all"
         await pilot.pause()
         assert "Der Eintrag ist ungültig" in text_of(screen, "#check-report Static")
+
+
+async def test_check_result_copies_as_text_and_says_where(make_app, notes, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAQBOT_COPY_FILE", "1")  # as in tmux: the copy lands in a file too
+    app = make_app()
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
+        screen = await open_spf(pilot)
+        await pilot.click("#--content-tab-check")
+        await pilot.pause()
+        assert screen.query_one("#copy-check", Button).disabled  # nothing checked yet
+        app.focused.insert_text_at_cursor("v=spf1 a mx ptr include:_spf.broadspeed.de +all")
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        copied = app.clipboard
+        assert copied.startswith("Geprüft: v=spf1 a mx ptr include:_spf.broadspeed.de +all\n\n")
+        assert "Der Eintrag ist gültig, aber 2 Warnung(en)" in copied and "Warnung: „+all“ erlaubt" in copied
+        assert "a — die Server, auf die der A-Record der Domain zeigt, dürfen senden" in copied
+        (note,) = notes.titled("Kopiert")
+        assert "Das Ergebnis der SPF-Prüfung: in die Zwischenablage kopiert" in note.message
+        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-kopie-*.txt")))
+        (saved,) = tmp_path.glob("faqbot-kopie-*.txt")
+        assert str(saved) in note.message
+        assert saved.read_text(encoding="utf-8") == copied
+        assert not notes.titled("Gespeichert")  # one notice per copy, not two
+
+
+async def test_build_copies_say_where_without_a_file(make_app, notes, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAQBOT_COPY_FILE", "0")
+    app = make_app()
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
+        await open_spf(pilot)
+        await pilot.press(*"example.de")
+        await pilot.pause()
+        await pilot.click("#copy-record")
+        await pilot.pause()
+        (note,) = notes.titled("Kopiert")
+        assert note.message.startswith("Der SPF-Eintrag „v=spf1 a include:_spf.broadspeed.de -all“: in die Zwischenablage")
+        assert "FAQBOT_COPY_FILE=1" in note.message
+        assert not list(tmp_path.glob("faqbot-kopie-*"))

@@ -15,6 +15,7 @@ def add_commands(commands) -> None:
     ports.add_argument("--server", metavar="sNNN", help="Ihre Servernummer aus den Zugangsdaten, z. B. s012")
     ports.add_argument("--email", metavar="ADRESSE", help="Ihre E-Mail-Adresse (= Benutzername)")
     ports.add_argument("--json", action="store_true")
+    ports.add_argument("--text", action="store_true", help="als Text für ein Ticket, wie ihn die Konsole kopiert")
     ports.set_defaults(func=cmd_settings)
     ports_commands = ports.add_subparsers(dest="ports_command", metavar="BEFEHL")
 
@@ -47,7 +48,7 @@ def add_commands(commands) -> None:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from faqbot.bot.helpers.ports import PLACEHOLDER_SERVER, TLS_MIN, SettingsInputError, settings
+    from faqbot.bot.helpers.ports import PLACEHOLDER_SERVER, TLS_MIN, SettingsInputError, settings, ticket_text
 
     try:
         current = settings(args.server, args.email)
@@ -56,6 +57,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.json:
         print(json.dumps(current.to_json(), ensure_ascii=False))
+        return EXIT_OK
+    if args.text:
+        print(ticket_text(current), end="")
         return EXIT_OK
     print(f"Server (Posteingang und Postausgang): {current.host}")
     if current.server == PLACEHOLDER_SERVER:

@@ -140,6 +140,30 @@ def autoconfig_xml(server: str, email: str | None = None, domain: str | None = N
     return _xml(root)
 
 
+def ticket_text(current: Settings) -> str:
+    """The settings as German text for a ticket or an e-mail to the customer, ready to paste.
+
+    Port 25 is left out, as in the autoconfig files: 465 and 587 suffice and 25 is often blocked.
+    """
+    lines = ["Ihre Einstellungen für das Mailprogramm:", ""]
+    for entry in _offered(current):
+        direction = "Posteingang" if entry.direction == "incoming" else "Postausgang"
+        lines.append(
+            f"{direction} ({entry.protocol.upper()}): {current.host}, Port {entry.port}, Verschlüsselung {entry.security_de}"
+        )
+    lines += [
+        "",
+        f"Benutzername: {current.username or 'Ihre vollständige E-Mail-Adresse'}",
+        "Passwort: das Passwort Ihres Postfachs",
+        "Anmeldung: Passwort, normal (auch für den Postausgang)",
+        f"TLS-Version: {TLS_MIN} oder neuer",
+    ]
+    if current.server == PLACEHOLDER_SERVER:
+        lines.append("Ersetzen Sie „xx“ durch die Nummer Ihres Servers aus Ihren Zugangsdaten.")
+    lines += ["", f"Hinweis: {CERTIFICATE_WARNING.format(host=current.host)}"]
+    return "\n".join(lines) + "\n"
+
+
 AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 AUTODISCOVER_RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 

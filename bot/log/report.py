@@ -26,6 +26,8 @@ class Report:
     unanswered: list[QuestionGroup]
     unsure: list[QuestionGroup]
     not_helpful: list[tuple[str, int]]  # (article id, "Nein" count)
+    # article id → the questions that were answered with it and got "Nein", most frequent first
+    not_helpful_questions: dict[str, list[str]]
     answer_rate: list[tuple[str, int, int]]  # (day, answered, questions)
     total: int
 
@@ -37,7 +39,10 @@ class Report:
             "questions": self.total,
             "unanswered": groups(self.unanswered),
             "unsure": groups(self.unsure),
-            "not_helpful": [{"id": article_id, "count": count} for article_id, count in self.not_helpful],
+            "not_helpful": [
+                {"id": article_id, "count": count, "questions": self.not_helpful_questions.get(article_id, [])}
+                for article_id, count in self.not_helpful
+            ],
             "answer_rate": [
                 {"day": day, "answered": answered, "questions": total, "rate": round(answered / total, 3) if total else 0.0}
                 for day, answered, total in self.answer_rate
@@ -66,7 +71,11 @@ def group_questions(turns: list[Turn]) -> list[QuestionGroup]:
 
 def build_report(turns: list[Turn]) -> Report:
     questions = [turn for turn in turns if turn.status != "smalltalk"]
-    not_helpful = Counter(turn.article_id for turn in questions if turn.feedback == 0 and turn.article_id)
+    refused = [turn for turn in questions if turn.feedback == 0 and turn.article_id]
+    not_helpful = Counter(turn.article_id or "" for turn in refused)
+    asked: dict[str, Counter[str]] = defaultdict(Counter)
+    for turn in refused:
+        asked[turn.article_id or ""][" ".join(turn.question.split())] += 1
     per_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for turn in questions:
         day = per_day[turn.time[:10]]
@@ -77,6 +86,10 @@ def build_report(turns: list[Turn]) -> Report:
         unanswered=group_questions([t for t in questions if t.status == "none"]),
         unsure=group_questions([t for t in questions if t.status == "suggest"]),
         not_helpful=not_helpful.most_common(TOP),
+        not_helpful_questions={
+            article_id: [question for question, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))][:TOP]
+            for article_id, counts in asked.items()
+        },
         answer_rate=[(day, counts[0], counts[1]) for day, counts in sorted(per_day.items())],
         total=len(questions),
     )

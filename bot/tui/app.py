@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import threading
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +23,7 @@ from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.support.reply import load_config, load_templates
+from faqbot.bot.tui.clipboard import COPY_FILE_VARIABLE, copy_to_file_too
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
@@ -32,6 +36,7 @@ from faqbot.kb.article import Article
 from faqbot.kb.retriever import Index
 
 Mode = Literal["chat", "agent"]
+COPY_PREFIX = "kopie:"  # the delivery name of a copy's file
 
 
 class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalette.is_open) take; App is invariant
@@ -70,12 +75,15 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         self.problem_count = problem_count
         self.save_dir = save_dir or Path.cwd()
         self.cursor_blink = cursor_blink  # of every input; off in tests and snapshots
+        # Where OSC 52 may not reach the clipboard (tmux, screen), every copy is saved as a file too.
+        self.copy_to_file = copy_to_file_too(os.environ, served=served)
+        self._copy_numbers = itertools.count(1)
         # The helpers this app offers, by the name articles use; tests may swap one.
         self.helper_screens: dict[str, HelperScreen] = {
-            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(cursor_blink=cursor_blink)),
+            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(self.copy_for_ticket, cursor_blink=cursor_blink)),
             "ports": HelperScreen(
                 "Mail-Einstellungen und Verbindungstest",
-                lambda: PortsScreen(self.save_text, restricted=served, cursor_blink=cursor_blink),
+                lambda: PortsScreen(self.save_text, self.copy_for_ticket, restricted=served, cursor_blink=cursor_blink),
             ),
         }
         self.title = wording.APP_TITLE
@@ -87,7 +95,13 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         for problem in [*problems, *([config.problem] if config.problem else [])]:
             self.notify(problem, title="Antwortvorlagen", severity="warning", markup=False)
         return AgentScreen(
-            self.index, self.helper_screens, self.save_text, cursor_blink=self.cursor_blink, templates=templates, config=config
+            self.index,
+            self.helper_screens,
+            self.save_text,
+            self.copy_for_ticket,
+            cursor_blink=self.cursor_blink,
+            templates=templates,
+            config=config,
         )
 
     def on_mount(self) -> None:
@@ -119,7 +133,8 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
             yield SystemCommand("Tastenkürzel ausblenden", "Die Hilfe zu den Tasten schließen", self.action_hide_help_panel)
         else:
             yield SystemCommand("Tastenkürzel anzeigen", "Alle Tasten dieses Bildschirms anzeigen", self.action_show_help_panel)
-        yield SystemCommand("Beenden", "Das Programm beenden", self.action_quit)
+        # The key in the help: at 80 columns the footer cannot show every key, the palette can.
+        yield SystemCommand("Beenden", "Das Programm beenden (Strg+Q)", self.action_quit)
 
     # --- Textual's own English texts, in German -------------------------------------------
 
@@ -178,14 +193,43 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         """
         self.deliver_text(io.StringIO(text), save_directory=self.save_dir, save_filename=filename, name=filename)
 
+    def copy_for_ticket(self, text: str, what: str) -> None:
+        """Copy ``text`` for a ticket and say in German where it went.
+
+        ``what`` names the text in the notice (e.g. "Die Mail-Einstellungen"). The clipboard is
+        reached by OSC 52, which the app cannot confirm; where the terminal may drop it
+        (see ``copy_to_file_too``) the text is saved in ``save_dir`` as well.
+        """
+        self.copy_to_clipboard(text)
+        if not self.copy_to_file:
+            self.notify(
+                f"{what}: in die Zwischenablage kopiert. Kommt beim Einfügen nichts an, gibt Ihr Terminal "
+                f"die Zwischenablage nicht weiter; mit {COPY_FILE_VARIABLE}=1 wird jede Kopie auch als Datei gespeichert.",
+                title="Kopiert",
+                markup=False,
+            )
+            return
+        filename = f"faqbot-kopie-{datetime.now():%Y%m%d-%H%M%S}-{next(self._copy_numbers)}.txt"
+        # The name marks it as a copy: on_delivery_complete then stays quiet, this notice says it all.
+        self.deliver_text(io.StringIO(text), save_directory=self.save_dir, save_filename=filename, name=COPY_PREFIX + filename)
+        self.notify(
+            f"{what}: in die Zwischenablage kopiert und, weil Ihr Terminal sie womöglich nicht weitergibt, "
+            f"auch gespeichert in {self.save_dir / filename}",
+            title="Kopiert",
+            markup=False,
+        )
+
     def on_delivery_complete(self, event: DeliveryComplete) -> None:
+        if event.name and event.name.startswith(COPY_PREFIX):
+            return  # copy_for_ticket has said where it went
         where = str(event.path) if event.path else event.name
         self.notify(f"Gespeichert: {where}", title="Gespeichert", markup=False)
 
     def on_delivery_failed(self, event: DeliveryFailed) -> None:
         reason = getattr(event.exception, "strerror", None) or str(event.exception)
+        name = (event.name or "").removeprefix(COPY_PREFIX)
         self.notify(
-            f"„{event.name}“ konnte nicht gespeichert werden: {reason}",
+            f"„{name}“ konnte nicht gespeichert werden: {reason}",
             title="Speichern fehlgeschlagen",
             severity="error",
             markup=False,
@@ -199,6 +243,15 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
     def action_open_report(self) -> None:
         if self.mode == "agent":
             self.push_screen(ReportScreen(self.conversation_log, self.index, self.save_text))
+
+    def on_report_screen_search_requested(self, event: ReportScreen.SearchRequested) -> None:
+        """From the report to the work: back to the console, searching for the chosen question."""
+        if isinstance(self.screen, ReportScreen):
+            self.pop_screen()
+        screen = self.screen
+        if isinstance(screen, AgentScreen):
+            # After the pop has settled: the console's resume would otherwise put focus back where it was.
+            self.call_after_refresh(screen.search_for, event.question)
 
     def open_helper(self, name: str) -> None:
         entry = find(self.helper_screens, name)

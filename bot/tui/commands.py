@@ -64,4 +64,4 @@ class AgentCommands(_EntryProvider):
     def entries(self) -> Iterator[Entry]:
         app = self.faq_app
         if app.mode == "agent":
-            yield "Bericht: unbeantwortete Fragen", app.action_open_report, None
+            yield "Bericht: unbeantwortete Fragen", app.action_open_report, "Taste F6"

@@ -78,6 +78,7 @@ class AgentScreen(Screen[None]):
         index: Index,
         helper_screens: HelperScreens,
         save_text: Callable[[str, str], None],
+        copy_for_ticket: Callable[[str, str], None],
         *,
         cursor_blink: bool = True,
         templates: list[ReplyTemplate] | None = None,
@@ -87,6 +88,7 @@ class AgentScreen(Screen[None]):
         self.index = index
         self.helper_screens = helper_screens
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
+        self.copy_for_ticket = copy_for_ticket  # (text, what it is): to the clipboard, and says where it went
         self.cursor_blink = cursor_blink
         self.templates = templates or load_templates()[0]
         self.config = config or AgentConfig()
@@ -242,15 +244,9 @@ class AgentScreen(Screen[None]):
         if self.current is None:
             return
         section = None if whole else self.section
-        self.app.copy_to_clipboard(ticket_text(self.current, section, self.context, markdown=markdown))
         kind = "Markdown" if markdown else "Text"
-        what = f"Abschnitt „{section.heading}“" if section else f"„{self.current.title}“"
-        self.app.notify(
-            f"{what} als {kind} in die Zwischenablage kopiert (Umschalt+F2/F3: der ganze Artikel). "
-            "Klappt das Einfügen nicht, speichern Sie mit Strg+S als Datei.",
-            title="Kopiert",
-            markup=False,
-        )
+        what = f"Der Abschnitt „{section.heading}“" if section else f"„{self.current.title}“"
+        self.copy_for_ticket(ticket_text(self.current, section, self.context, markdown=markdown), f"{what} als {kind}")
 
     def action_save(self) -> None:
         if self.current is not None:
@@ -293,17 +289,9 @@ class AgentScreen(Screen[None]):
     def action_reply(self) -> None:
         if self.current is not None:
             screen = ReplyScreen(
-                self.current, self.section, self.context, self.templates, self.config, self._copy_reply, self.save_text
+                self.current, self.section, self.context, self.templates, self.config, self.copy_for_ticket, self.save_text
             )
             self.app.push_screen(screen)
-
-    def _copy_reply(self, text: str, what: str) -> None:
-        self.app.copy_to_clipboard(text)
-        self.app.notify(
-            f"{what} ist in der Zwischenablage. Klappt das Einfügen nicht, speichern Sie mit Strg+S als Datei.",
-            title="Kopiert",
-            markup=False,
-        )
 
     def action_open_helper(self) -> None:
         helper = find(self.helper_screens, self.current.helper) if self.current else None
@@ -323,3 +311,11 @@ class AgentScreen(Screen[None]):
                 for field in screen.query(selector).results(Input):
                     if not field.value:
                         field.value = value
+
+    def search_for(self, text: str) -> None:
+        """Search for ``text`` (a question chosen in the report) in all topics, the search field focused."""
+        self.query_one("#category", Select).value = ALL_CATEGORIES
+        search = self.query_one("#search", Input)
+        search.value = text
+        search.cursor_position = len(text)  # the cursor stays where it was otherwise: typing on would edit mid-question
+        search.focus()

@@ -25,6 +25,7 @@ from faqbot.bot.helpers.ports import (
     autoconfig_xml,
     autodiscover_xml,
     settings,
+    ticket_text,
 )
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 
@@ -50,6 +51,7 @@ class PortsScreen(Screen[None]):
     CSS_PATH = "ports.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Zurück"),
+        Binding("f3", "copy_text", "Als Text kopieren"),
         Binding("ctrl+s", "save_autoconfig", "Autoconfig speichern"),
     ]
 
@@ -59,9 +61,17 @@ class PortsScreen(Screen[None]):
             self.row_key = row_key
             self.report = report
 
-    def __init__(self, save_text: Callable[[str, str], None], *, restricted: bool = False, cursor_blink: bool = True) -> None:
+    def __init__(
+        self,
+        save_text: Callable[[str, str], None],
+        copy_for_ticket: Callable[[str, str], None],
+        *,
+        restricted: bool = False,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
+        self.copy_for_ticket = copy_for_ticket  # (text, what): to the clipboard, and says where it went
         # Served to the public, the test may only reach the provider's mail hosts.
         self.restricted = restricted
         self.cursor_blink = cursor_blink
@@ -90,6 +100,7 @@ class PortsScreen(Screen[None]):
             yield Static("Wählen Sie eine Zeile und drücken Sie Enter (oder „Verbindung testen“).", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Verbindung testen", id="test", variant="primary")
+                yield Button("Als Text kopieren", id="copy-text")
                 yield Button("Autoconfig speichern", id="save-autoconfig")
                 yield Button("Autodiscover (Outlook) speichern", id="save-autodiscover")
             yield Static(id="details", classes="details")
@@ -191,6 +202,17 @@ class PortsScreen(Screen[None]):
             # Text, not str: a str cell is read as markup, and the message may quote the host the agent typed.
             table.update_cell(event.row_key, RESULT_COLUMN, Text(_summary(event.report)), update_width=True)
         self.query_one("#details", Static).update(_details(event.report))
+
+    # --- for the ticket -----------------------------------------------------------
+
+    @on(Button.Pressed, "#copy-text")
+    def action_copy_text(self) -> None:
+        try:  # the fields as typed now: a half-typed server number is said, not copied
+            current = settings(self.query_one("#server", Input).value, self.query_one("#email", Input).value)
+        except SettingsInputError as error:
+            self.app.notify(str(error), title="Nicht kopiert", severity="warning", markup=False)
+            return
+        self.copy_for_ticket(ticket_text(current), f"Die Mail-Einstellungen für {current.host}")
 
     # --- autoconfig ---------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,6 +35,12 @@ def _split_list(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").replace(" ", ",").split(",") if part.strip()]
 
 
+def plain_text(widgets: list[Static]) -> str:
+    """What the widgets show, as text for a ticket: one paragraph each."""
+    parts = [widget.content.plain if isinstance(widget.content, Content) else str(widget.content) for widget in widgets]
+    return "\n\n".join(parts) + "\n"
+
+
 def _finding_widgets(errors: list[Finding], warnings: list[Finding]) -> list[Static]:
     widgets = [Static(Content.assemble(("Fehler: ", "bold"), finding.message), classes="finding error") for finding in errors]
     widgets += [
@@ -43,7 +51,10 @@ def _finding_widgets(errors: list[Finding], warnings: list[Finding]) -> list[Sta
 
 class SpfScreen(Screen[None]):
     CSS_PATH = "spf.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Zurück")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Zurück"),
+        Binding("f3", "copy_check", "Ergebnis kopieren"),
+    ]
 
     class LookupDone(Message):
         def __init__(self, query: str, report: LookupReport) -> None:
@@ -51,11 +62,13 @@ class SpfScreen(Screen[None]):
             self.query = query
             self.report = report
 
-    def __init__(self, *, cursor_blink: bool = True) -> None:
+    def __init__(self, copy_for_ticket: Callable[[str, str], None], *, cursor_blink: bool = True) -> None:
         super().__init__()
+        self.copy_for_ticket = copy_for_ticket  # (text, what): to the clipboard, and says where it went
         self.cursor_blink = cursor_blink
         self.record = ""
         self.zone_line = ""
+        self.check_text = ""  # the verdict and explanations shown under „Prüfen“, for a ticket
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +105,8 @@ class SpfScreen(Screen[None]):
                     with RadioSet(id="build-policy"):
                         yield RadioButton("-all: fremde Server ablehnen (empfohlen)", value=True, id="policy-fail")
                         yield RadioButton("~all: fremde Server nur markieren", id="policy-softfail")
+                # Below the fields, outside their scrolling: the record stays in view at 80×24 whatever option changes.
+                with Vertical(id="build-output"):
                     yield Static(id="build-result", classes="result")
                     with Horizontal(classes="buttons"):
                         yield Button("Record kopieren", id="copy-record", disabled=True)
@@ -122,6 +137,8 @@ class SpfScreen(Screen[None]):
                         yield LoadingIndicator()
                         yield Static(id="lookup-status-text")
                     yield Vertical(id="check-report")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Ergebnis kopieren", id="copy-check", disabled=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,6 +150,7 @@ class SpfScreen(Screen[None]):
     def _focus_first_field(self, event: TabbedContent.TabActivated) -> None:
         first = "#build-domain" if event.pane.id == "build" else "#check-input"
         self.query_one(first).focus()
+        self.refresh_bindings()
 
     # --- Erstellen --------------------------------------------------------------------
 
@@ -172,9 +190,10 @@ class SpfScreen(Screen[None]):
 
     @on(Button.Pressed, "#copy-record, #copy-zone")
     def _copy(self, event: Button.Pressed) -> None:
-        text = self.record if event.button.id == "copy-record" else self.zone_line
-        self.app.copy_to_clipboard(text)
-        self.app.notify(text, title="In die Zwischenablage kopiert", markup=False)
+        if event.button.id == "copy-record":
+            self.copy_for_ticket(self.record, f"Der SPF-Eintrag „{self.record}“")
+        else:
+            self.copy_for_ticket(self.zone_line, f"Die Zonenzeile „{self.zone_line}“")
 
     # --- Prüfen -----------------------------------------------------------------------
 
@@ -183,18 +202,33 @@ class SpfScreen(Screen[None]):
         text = event.value.strip()
         is_record = bool(text) and is_spf_record(unquote(text))
         self.query_one("#lookup", Button).disabled = not text or is_record
+        if not text:
+            self._show_report([])
+        elif is_record or text.lower().startswith("v=") or '"' in text:
+            self._show_report([Static(Content.assemble(("Geprüft: ", "bold"), unquote(text))), *self._check_widgets(check(text))])
+        else:
+            hint = "Das sieht nach einer Domain aus: „Live prüfen“ fragt ihren veröffentlichten SPF-Eintrag ab."
+            self._show_report([Static(hint, classes="hint")], copyable=False)
+
+    def _show_report(self, widgets: list[Static], *, copyable: bool = True) -> None:
         report = self.query_one("#check-report", Vertical)
         report.remove_children()
-        if not text:
-            return
-        if is_record or text.lower().startswith("v=") or '"' in text:
-            report.mount_all(self._check_widgets(check(text)))
-        else:
-            report.mount(
-                Static(
-                    "Das sieht nach einer Domain aus: „Live prüfen“ fragt ihren veröffentlichten SPF-Eintrag ab.", classes="hint"
-                )
-            )
+        report.mount_all(widgets)
+        self.check_text = plain_text(widgets) if widgets and copyable else ""
+        self.query_one("#copy-check", Button).disabled = not self.check_text
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_check":
+            if self.query_one(TabbedContent).active != "check":
+                return False  # hidden: „Erstellen“ has its own copy buttons
+            return bool(self.check_text) or None  # None: shown greyed out
+        return True
+
+    @on(Button.Pressed, "#copy-check")
+    def action_copy_check(self) -> None:
+        if self.check_text:
+            self.copy_for_ticket(self.check_text, "Das Ergebnis der SPF-Prüfung")
 
     def _check_widgets(self, result: CheckResult) -> list[Static]:
         if not result.valid:
@@ -235,7 +269,7 @@ class SpfScreen(Screen[None]):
         if event.query != self.query_one("#check-input", Input).value.strip():
             return  # the input changed meanwhile
         report = event.report
-        widgets: list[Static] = []
+        widgets: list[Static] = [Static(Content.assemble(("Geprüft: ", "bold"), event.query))]
         for record in report.records:
             widgets.append(Static(Content.assemble(("Veröffentlicht: ", "bold"), record), classes="record"))
         if report.result_explanation:
@@ -261,6 +295,4 @@ class SpfScreen(Screen[None]):
             widgets += [
                 Static(Content.assemble((t.text, "bold"), "\n", t.explanation), classes="term") for t in report.check.terms
             ]
-        container = self.query_one("#check-report", Vertical)
-        container.remove_children()
-        container.mount_all(widgets)
+        self._show_report(widgets)

@@ -1,0 +1,84 @@
+"""The console and its helpers at 80×24: nothing the agent needs is cut off."""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.widgets import Label, OptionList
+from textual.widgets._markdown import MarkdownFence
+
+from conftest import open_helper, wait_until
+from faqbot.bot.tui.screens.spf import SpfScreen
+
+SMALL = (80, 24)
+
+
+async def search(pilot, text: str) -> None:
+    await pilot.click("#search")
+    pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def shown_lines(widget) -> list[str]:
+    """The widget's lines as the terminal shows them."""
+    return [strip.text for strip in widget.render_lines(Region(0, 0, *widget.outer_size))]
+
+
+async def test_preview_wraps_the_zone_line(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SMALL) as pilot:
+        await search(pilot, "spf eintrag setzen")
+        fences = [fence for fence in app.screen.query(MarkdownFence) if " IN " in fence.code]
+        assert fences, "the SPF article shows its zone line as code"
+        for fence in fences:
+            assert fence.max_scroll_x == 0  # nothing beyond the right edge
+            label = fence.query_one(Label)
+            assert label.outer_size.width <= fence.size.width
+            text = "".join(line.strip() for line in shown_lines(label))
+            assert "-all" in text  # the end of the zone line is on screen, wrapped
+
+
+async def test_result_titles_wrap_at_word_boundaries(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SMALL) as pilot:
+        for query, word in (("TLS Verschlüsselung Servername", "TLS-Verschlüsselung,"), ("Newsletter", "Plusnet-Mailsysteme")):
+            await search(pilot, query)
+            app.screen.query_one("#search").value = ""
+            lines = shown_lines(app.screen.query_one("#results", OptionList))
+            assert any(word in line for line in lines), lines
+            await pilot.app.workers.wait_for_complete()
+
+
+async def test_spf_options_and_record_fit(make_app):
+    app = make_app("agent")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_helper(pilot, "spf", SpfScreen)
+        await pilot.press(*"gartenbau-huber.de")
+        await pilot.pause()
+        visible = app.screen.region
+        for selector in ("#build-a", "#build-mx", "#build-provider", "#build-result", "#copy-record", "#copy-zone"):
+            region = screen.query_one(selector).region
+            assert region and visible.contains_region(region), selector
+        screen.query_one("#build-policy").focus()  # the last option, below the fold at 24 lines
+        await pilot.pause()
+        scroll = screen.query_one("#build VerticalScroll")
+        assert scroll.region.contains_region(screen.query_one("#build-policy").region)
+        assert visible.contains_region(screen.query_one("#build-result").region)  # the record stays in view
+
+
+async def test_palette_lists_quit_and_report_with_their_keys(make_app):
+    from textual.command import CommandList, CommandPalette
+
+    app = make_app("agent")
+    async with app.run_test(size=SMALL) as pilot:
+        for typed, expected in (("Beenden", "Strg+Q"), ("Bericht", "Taste F6")):
+            await pilot.press("ctrl+p")
+            await pilot.press(*typed)
+            palette = app.screen
+            assert isinstance(palette, CommandPalette)
+            commands = palette.query_one(CommandList)
+            await wait_until(pilot, lambda commands=commands: commands.option_count > 0)
+            prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+            assert any(typed in prompt and expected in prompt for prompt in prompts), prompts
+            await pilot.press("escape")
+            await pilot.pause()

@@ -90,19 +90,25 @@ async def test_check_explains_the_bad_record_live(make_app):
         assert screen.query(".finding.warning")
 
 
+async def look_up(pilot, fields: dict[str, str]):
+    """Open the check tab, fill the fields, press „Live prüfen“ and wait for the worker."""
+    screen = await open_spf(pilot)
+    await pilot.click("#--content-tab-check")
+    await pilot.pause()
+    for selector, value in fields.items():
+        screen.query_one(selector, Input).value = value
+    await pilot.pause()
+    await pilot.click("#lookup")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
 async def test_domain_lookup_runs_in_a_worker(make_app, nameserver, monkeypatch):
     monkeypatch.setenv("FAQBOT_NAMESERVER", nameserver)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_spf(pilot)
-        await pilot.click("#--content-tab-check")
-        await pilot.pause()
-        screen.query_one("#check-input", Input).value = "example.test"
-        screen.query_one("#check-ip", Input).value = "203.0.113.1"
-        await pilot.pause()
-        await pilot.click("#lookup")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        screen = await look_up(pilot, {"#check-input": "example.test", "#check-ip": "203.0.113.1"})
         assert not screen.query_one("#lookup-status").display
         report = text_of(screen, "#check-report Static")
         assert "Veröffentlicht: v=spf1 a include:inc.example.test -all" in report
@@ -142,17 +148,8 @@ async def test_lookup_takes_sender_and_helo(make_app, nameserver, monkeypatch):
     monkeypatch.setenv("FAQBOT_NAMESERVER", nameserver)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_spf(pilot)
-        await pilot.click("#--content-tab-check")
-        await pilot.pause()
-        screen.query_one("#check-input", Input).value = "macro.test"
-        screen.query_one("#check-ip", Input).value = "192.0.2.1"
-        screen.query_one("#check-sender", Input).value = "bob@macro.test"
-        screen.query_one("#check-helo", Input).value = "mail.example"
-        await pilot.pause()
-        await pilot.click("#lookup")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        fields = {"#check-input": "macro.test", "#check-ip": "192.0.2.1", "#check-sender": "bob@macro.test"}
+        screen = await look_up(pilot, {**fields, "#check-helo": "mail.example"})
         report = text_of(screen, "#check-report Static")
         assert "Ergebnis: pass" in report
         assert "Diese Prüfung brauchte 1 DNS-Abfragen" in report

@@ -98,7 +98,7 @@ def test_section_figures_on_the_labelled_file(index):
     report = evaluate(index, read_cases(DATA / "sections.tsv"))
     right, judged = report.section_accuracy
     assert judged >= 100
-    assert right / judged >= 0.78  # measured 80.2 %; the goal of 90 % is not reached yet (README: "Sections")
+    assert right / judged >= 0.8  # measured 83.6 %; the goal of 90 % is not reached yet (README: "Sections")
 
 
 def test_the_section_of_an_article_picked_from_a_list(index):

@@ -139,3 +139,29 @@ async def test_the_teams_own_templates(make_app, tmp_path):
         await pilot.pause()
         await pilot.press("f3")
         assert app.clipboard.startswith("Sehr geehrte Damen und Herren,") and app.clipboard.rstrip().endswith("Ihr Vertrieb")
+
+
+async def test_ctrl_r_brings_back_what_was_worked_on(make_app):
+    from faqbot.bot.tui.screens.recent import RecentScreen
+
+    app = make_app("agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")  # nothing yet: a notice, no list
+        await pilot.pause()
+        assert not isinstance(app.screen, RecentScreen)
+        await search(pilot, "winmail.dat öffnen")
+        await pilot.press("f3")
+        await search(pilot, "Mein Postfach ist voll")
+        await pilot.press("down")  # the second hit
+        await settle(pilot)
+        worked_on = app.screen.current.id
+        await pilot.press("f2")
+        await search(pilot, "spf")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, RecentScreen)
+        assert [entry[0] for entry in app.screen.entries] == ["Mein Postfach ist voll", "winmail.dat öffnen"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "Mein Postfach ist voll"
+        assert app.screen.current.id == worked_on

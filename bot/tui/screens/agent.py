@@ -21,6 +21,7 @@ from faqbot.bot.support.context import CustomerContext
 from faqbot.bot.support.reply import AgentConfig, ReplyTemplate, answer_text, load_templates
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.screens.customer import CustomerScreen
+from faqbot.bot.tui.screens.recent import RecentEntry, RecentScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 from faqbot.kb.article import Article
@@ -28,6 +29,7 @@ from faqbot.kb.retriever import Hit, Index
 from faqbot.kb.sections import Section
 
 ALL_CATEGORIES = "*"
+RECENT = 20  # entries Ctrl+R keeps
 
 
 SECTION_MARK = "▶ "  # marks the section that answers the search in the preview
@@ -60,6 +62,7 @@ class AgentScreen(Screen[None]):
         Binding("f7", "edit_customer", "Kunde"),
         Binding("f8", "reply", "Antwort"),
         Binding("f9", "clear_customer", "Kunde leeren", show=False),
+        Binding("ctrl+r", "recent", "Zuletzt", show=False),
         Binding("down", "move_result(1)", show=False),
         Binding("up", "move_result(-1)", show=False),
     ]
@@ -96,6 +99,8 @@ class AgentScreen(Screen[None]):
         self.current: Article | None = None
         self.section: Section | None = None  # the current article's section that answers the search
         self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
+        self.recent: list[RecentEntry] = []  # searches that led to work this shift, newest first
+        self.highlight_next: str | None = None  # article to highlight when the next results arrive (Ctrl+R)
 
     def compose(self) -> ComposeResult:
         categories = sorted({article.category for article in self.index.articles})
@@ -183,7 +188,9 @@ class AgentScreen(Screen[None]):
         note.update(f"Filter „{event.category}“: {event.hidden} Treffer in anderen Themen ausgeblendet" if event.hidden else "")
         note.display = bool(event.hidden)
         if event.hits:
-            results.highlighted = 0
+            ids = [article.id for article in self.shown]
+            results.highlighted = ids.index(self.highlight_next) if self.highlight_next in ids else 0
+            self.highlight_next = None
         else:
             self.call_later(self._preview, None)
         self.refresh_bindings()
@@ -243,6 +250,7 @@ class AgentScreen(Screen[None]):
     def _copy(self, *, markdown: bool, whole: bool) -> None:
         if self.current is None:
             return
+        self._remember()
         section = None if whole else self.section
         kind = "Markdown" if markdown else "Text"
         what = f"Der Abschnitt „{section.heading}“" if section else f"„{self.current.title}“"
@@ -250,6 +258,7 @@ class AgentScreen(Screen[None]):
 
     def action_save(self) -> None:
         if self.current is not None:
+            self._remember()
             filename = f"faqbot-{self.current.id}-{datetime.now():%Y%m%d-%H%M%S}.md"
             self.save_text(filename, ticket_text(self.current, None, self.context, markdown=True))  # the whole article
 
@@ -288,6 +297,7 @@ class AgentScreen(Screen[None]):
 
     def action_reply(self) -> None:
         if self.current is not None:
+            self._remember()
             screen = ReplyScreen(
                 self.current, self.section, self.context, self.templates, self.config, self.copy_for_ticket, self.save_text
             )
@@ -311,6 +321,26 @@ class AgentScreen(Screen[None]):
                 for field in screen.query(selector).results(Input):
                     if not field.value:
                         field.value = value
+
+    def _remember(self) -> None:
+        """Keep the search and the article an agent worked with, for Ctrl+R (at most RECENT, no repeats)."""
+        if self.current is None:
+            return
+        entry = (self.query_one("#search", Input).value.strip(), self.current.id, self.current.title)
+        self.recent = [entry, *(e for e in self.recent if e[:2] != entry[:2])][:RECENT]
+
+    def action_recent(self) -> None:
+        if not self.recent:
+            self.notify("Noch nichts bearbeitet: Zuletzt Kopiertes, Gespeichertes und Beantwortetes steht hier.", markup=False)
+            return
+
+        def reopen(entry: RecentEntry | None) -> None:
+            if entry is not None:
+                query, article_id, _ = entry
+                self.highlight_next = article_id  # once the restored search's results are listed
+                self.search_for(query)
+
+        self.app.push_screen(RecentScreen(self.recent), reopen)
 
     def search_for(self, text: str) -> None:
         """Search for ``text`` (a question chosen in the report) in all topics, the search field focused."""

@@ -81,3 +81,11 @@ def test_the_teams_templates_and_config(tmp_path, index):
     config_file.write_text("signature = [", encoding="utf-8")
     assert "kann nicht gelesen werden" in load_config(config_file).problem
     assert load_templates(tmp_path / "fehlt")[1] == [f"Der Vorlagen-Ordner {tmp_path / 'fehlt'} existiert nicht."]
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("Von: Erika Huber <info@gartenbau-huber.de>", "Erika Huber"), ('From: "Huber, Erika" <e@x.de>', "Erika Huber")],
+)
+def test_the_name_in_a_ticket_header(header, name):
+    assert recognise(header + "\nNeues iPhone, Server s047").name == name

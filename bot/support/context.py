@@ -25,6 +25,8 @@ _SIGN_OFF = re.compile(
     r"([A-ZÄÖÜ][\w'-]+(?:[ \t]+[A-ZÄÖÜ][\w'-]+){0,2})",
     re.IGNORECASE,
 )
+# A ticket's header: "Von: Erika Huber <info@…>" or "From: \"Huber, Erika\" <…>".
+_HEADER_NAME = re.compile(r"^(?:Von|From|Absender)\s*:\s*\"?([^<\"\n@]+?)\"?\s*<", re.IGNORECASE | re.MULTILINE)
 _PROVIDER_DOMAINS = ("plusnet.de", "wsp.plusnet.de", "broadspeed.de")
 
 
@@ -94,4 +96,9 @@ def recognise(text: str) -> CustomerContext:
     signed = _SIGN_OFF.search(text)
     if signed:
         name = signed.group(1) if not name or name.split()[-1] in signed.group(1) else name
+    header = _HEADER_NAME.search(text)
+    if header and not name:
+        written = header.group(1).strip()
+        # "Huber, Erika" → "Erika Huber"
+        name = " ".join(reversed([part.strip() for part in written.split(",", 1)])) if "," in written else written
     return CustomerContext(name=name, salutation=salutation, email=email, domain=domain, server=server)

@@ -19,7 +19,7 @@ MAX_SUGGESTED_OUT_OF_SCOPE = 0.02
 REGULARISATION = 1.0  # scikit-learn's C
 
 
-class FittingUnavailable(RuntimeError):
+class FittingUnavailable(ImportError):
     pass
 
 

@@ -25,7 +25,7 @@ from faqbot.bot.tui.screens.recent import RecentEntry, RecentScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 from faqbot.kb.article import Article
-from faqbot.kb.retriever import Hit, Index
+from faqbot.kb.retriever import Hit, Index, decide
 from faqbot.kb.sections import Section
 
 ALL_CATEGORIES = "*"
@@ -157,8 +157,9 @@ class AgentScreen(Screen[None]):
         # exclusive: a newer keystroke cancels this one; stale results are dropped below too.
         confident = False
         if query.strip():
-            hits = self.index.search(query, limit=len(self.index.articles))
-            confident = self.index.ask(query).status == "answer"
+            ranking = self.index.rank(query)  # once: the list, and whether the chat would answer its top
+            hits = list(ranking.hits)
+            confident = decide(query, ranking, self.index.calibration).status == "answer"
         else:
             hits = [Hit(article, 0.0) for article in sorted(self.index.articles, key=lambda a: (a.category, a.title))]
         hidden = 0

@@ -42,10 +42,6 @@ class Message:
     core: str  # without greeting, sign-off, signature and politeness phrases
     passages: tuple[str, ...]  # parts of the core that may name the problem on their own
 
-    @property
-    def is_long(self) -> bool:
-        return len(self.passages) > 1
-
 
 @dataclass(frozen=True, slots=True)
 class _Phrases:

@@ -64,7 +64,7 @@ class CustomerScreen(ModalScreen[tuple[CustomerContext, str] | None]):
     @on(Button.Pressed, "#recognise")
     def _recognise(self) -> None:
         found = recognise(self.query_one("#ticket", TextArea).text)
-        self._show(self._read().merged(found) if not self._read().empty else found)
+        self._show(self._read().merged(found))  # what was typed stays; the ticket fills the empty fields
         if found.empty:
             self.notify("Im eingefügten Text war nichts zu erkennen.", severity="warning")
 

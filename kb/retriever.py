@@ -164,7 +164,9 @@ class Index:
         # the lengths within reach.
         self._stems_by_length = _group_by_length(self.postings)
         self._word_stems = {}
-        for word in vocabulary:
+        # Sorted, so that a fuzzy tie (two known words one edit away) goes the same way in every process,
+        # whatever PYTHONHASHSEED ordered the set in.
+        for word in sorted(vocabulary):
             terms = self.normaliser.terms(word)
             if len(terms) == 1 and terms[0] in self.postings:
                 self._word_stems[word] = terms[0]
@@ -182,7 +184,8 @@ class Index:
         starts = [0]
         for document in self._documents:
             for question in document.questions:
-                terms = set(self.normaliser.terms(question))
+                # First-occurrence order, not a set: the idf mass is then summed in the same order in every process.
+                terms = dict.fromkeys(self.normaliser.terms(question))
                 if terms:
                     for term in terms:
                         postings[term].append(len(masses))

@@ -134,3 +134,18 @@ def test_never_raises_scores_bounded_and_deterministic(index, question):
 def test_word_salad_from_the_vocabulary_never_raises(index, words):
     result = index.ask(" ".join(words))
     assert result.status in {"answer", "suggest", "none"}
+
+
+def test_rankings_and_raw_scores_are_exactly_as_recorded():
+    """Speed work on the index must not move any ranking or score, not even in the last bit."""
+    import gzip
+    import json
+
+    from ranking_golden import GOLDEN, current, questions
+
+    with gzip.open(GOLDEN, "rt", encoding="utf-8") as stream:
+        recorded = json.load(stream)
+    texts = questions()
+    for name, records in current().items():
+        changed = [(text, new) for text, old, new in zip(texts, recorded[name], records, strict=True) if old != new]
+        assert not changed, f"{name}: {len(changed)} questions ranked differently, first: {changed[0]}"

@@ -1,0 +1,70 @@
+"""Rankings and raw scores of the labelled questions, recorded once so that speed work can prove nothing moved.
+
+    python tests/ranking_golden.py      # rewrite tests/data/ranking_golden.json.gz (only on purpose)
+
+Two knowledge bases: the shipped articles, and the shipped articles four times over (more documents than
+the retriever's candidate cut, with exact ties, so the top-candidate selection is exercised).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+from faqbot.kb.evaluation import read_cases
+from faqbot.kb.loader import load_articles
+from faqbot.kb.location import shipped_articles_dir
+from faqbot.kb.message import read_message
+from faqbot.kb.retriever import Index
+
+DATA = Path(__file__).parent / "data"
+GOLDEN = DATA / "ranking_golden.json.gz"
+TOP = 10
+
+
+def knowledge_bases() -> dict[str, Index]:
+    loaded = load_articles(shipped_articles_dir())
+    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in loaded.articles]
+    return {"shipped": Index(loaded.articles, loaded.topics), "shipped x4": Index(copies, loaded.topics)}
+
+
+def questions() -> list[str]:
+    return [case.question for case in read_cases(DATA / "corpus.tsv")]
+
+
+def record(index: Index, question: str) -> dict:
+    """The top ten of one question (ids, scores rounded), and a digest of every raw float behind them.
+
+    The digest keeps the file small while still catching a change in the last bit of any score,
+    question similarity, share or query weight.
+    """
+    # _score is private, but its raw floats are what must stay equal to the last bit.
+    scored = index._score(read_message(question).core)
+    order = sorted(scored.scores, key=lambda doc: (-scored.scores[doc], doc))[:TOP]
+    exact = {
+        "scores": [[index._documents[doc].id, scored.scores[doc], scored.similarities[doc]] for doc in order],
+        "known_share": scored.known_share,
+        "total_weight": scored.total_weight,
+        "foreign_share": scored.foreign_share(order[0]) if order else None,
+        "unknown_words": sorted(scored.unknown_words),
+        "query_weights": sorted(scored.query_weights.items()),
+    }
+    digest = hashlib.sha256(repr(exact).encode()).hexdigest()[:12]
+    return {"hits": [[hit.article.id, hit.score] for hit in index.search(question, TOP)], "exact": digest}
+
+
+def current() -> dict[str, list[dict]]:
+    texts = questions()
+    return {name: [record(index, text) for text in texts] for name, index in knowledge_bases().items()}
+
+
+def main() -> None:
+    with gzip.open(GOLDEN, "wt", encoding="utf-8") as stream:
+        json.dump(current(), stream, ensure_ascii=False, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()

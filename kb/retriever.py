@@ -25,9 +25,8 @@ turns the ranked hits into answer / suggest / none with thresholds chosen by
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -39,15 +38,12 @@ from rapidfuzz.distance import OSA
 from faqbot.kb.article import Article, Topic
 from faqbot.kb.calibration import Calibration, Features, load_calibration
 from faqbot.kb.evidence import ErrorPatterns
+from faqbot.kb.flat_index import FlatIndex, idf
+from faqbot.kb.flat_index import build as build_flat_index
 from faqbot.kb.message import read_message
 from faqbot.kb.section_index import SectionIndex
 from faqbot.kb.sections import Section
-from faqbot.kb.text import Normaliser, fold, words
-
-# Field weights: how much one occurrence of a term in this field counts.
-FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "keywords": 2.5, "body": 1.0}
-K1 = 1.2  # BM25 term-frequency saturation
-B = 0.5  # BM25 length normalisation (per field)
+from faqbot.kb.text import Normaliser, fold
 
 QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
@@ -63,9 +59,6 @@ SUGGESTIONS = 3
 # a pasted "552 5.2.2 Mailbox full" is strong evidence, whatever the prose around it says.
 ERROR_EVIDENCE_BONUS = 0.35
 FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
-
-
-_TOKEN = re.compile(r"[^\W_][\w.-]*")
 
 
 def max_edits(term: str) -> int:
@@ -114,7 +107,15 @@ class Result:
 class Index:
     """The searchable form of a set of articles. Build once, query many times."""
 
-    def __init__(self, articles: Sequence[Article], topics: Sequence[Topic] = (), calibration: Calibration | None = None):
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        topics: Sequence[Topic] = (),
+        calibration: Calibration | None = None,
+        *,
+        flat: FlatIndex | None = None,
+    ):
+        """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache)."""
         self.articles = tuple(articles)
         self.topics = tuple(topics)
         self.calibration = calibration or load_calibration()
@@ -122,105 +123,29 @@ class Index:
         # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
         # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
         self._documents = [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
-        vocabulary: set[str] = set()
-        for document in self._documents:
-            for text in (document.title, document.text, *document.questions, *document.keywords):
-                vocabulary.update(words(text))
-        self.normaliser = Normaliser(vocabulary)
-
-        # weighted term frequency per document, and postings term → [(doc, wtf)]
-        field_terms = [self._fields(document) for document in self._documents]
-        average_length = {
-            field: max(1.0, sum(len(fields[field]) for fields in field_terms) / max(1, len(field_terms)))
-            for field in FIELD_WEIGHTS
-        }
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc, fields in enumerate(field_terms):
-            weighted: defaultdict[str, float] = defaultdict(float)
-            for field, terms in fields.items():
-                norm = 1 - B + B * len(terms) / average_length[field]
-                for term, count in Counter(terms).items():
-                    weighted[term] += FIELD_WEIGHTS[field] * count / norm
-            for term, wtf in weighted.items():
-                postings[term].append((doc, wtf / (wtf + K1)))
-        # Each term's saturation relative to the article that has most of it, so
-        # the article that explains a term best gets full credit for it. Stored
-        # as arrays: a question then touches thousands of articles in one step.
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, docs in postings.items():
-            top = max(saturation for _, saturation in docs)
-            self.postings[term] = (
-                np.fromiter((doc for doc, _ in docs), dtype=np.int32, count=len(docs)),
-                np.fromiter((saturation / top for _, saturation in docs), dtype=np.float64, count=len(docs)),
-            )
-        # The terms that say what an article is about: the nouns of its title and keywords.
-        self.topic_terms = [self._topic(document) for document in self._documents]
-        n = len(self._documents)
-        self.idf = {term: self._idf(len(docs), n) for term, (docs, _) in self.postings.items()}
-        self.unknown_idf = UNKNOWN_TERM_WEIGHT * self._idf(0, n)
-        self._index_questions()
+        if flat is None:
+            flat, self.normaliser = build_flat_index(self._documents)
+        else:
+            self.normaliser = Normaliser(flat.words)
+        self.flat = flat
+        self._term_id = {term: number for number, term in enumerate(flat.terms)}
+        self._idf = flat.idf.tolist()
+        self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, len(self._documents))
         self._sections = SectionIndex(self.articles, self.normaliser)
-        # Known stems and words, grouped by length: a fuzzy lookup only scans
-        # the lengths within reach.
-        self._stems_by_length = _group_by_length(self.postings)
-        self._word_stems = {}
-        # Sorted, so that a fuzzy tie (two known words one edit away) goes the same way in every process,
-        # whatever PYTHONHASHSEED ordered the set in.
-        for word in sorted(vocabulary):
-            terms = self.normaliser.terms(word)
-            if len(terms) == 1 and terms[0] in self.postings:
-                self._word_stems[word] = terms[0]
+        # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
+        self._stems_by_length = _group_by_length(flat.terms)
+        self._word_stems = {
+            flat.words[word]: flat.terms[term]
+            for word, term in zip(flat.word_stem_word.tolist(), flat.word_stem_term.tolist(), strict=True)
+        }
         self._words_by_length = _group_by_length(self._word_stems)
         self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
 
-    def _index_questions(self) -> None:
-        """Every example question of every document, as arrays searched in one pass per question term.
-
-        Questions are numbered document by document (``_question_start`` holds where each document's
-        begin), with their idf mass; ``_question_postings`` maps a term to the questions that use it.
-        """
-        postings: dict[str, list[int]] = defaultdict(list)
-        masses: list[float] = []
-        starts = [0]
-        for document in self._documents:
-            for question in document.questions:
-                # First-occurrence order, not a set: the idf mass is then summed in the same order in every process.
-                terms = dict.fromkeys(self.normaliser.terms(question))
-                if terms:
-                    for term in terms:
-                        postings[term].append(len(masses))
-                    masses.append(sum(self.idf.get(term, self.unknown_idf) for term in terms))
-            starts.append(len(masses))
-        self._question_mass = np.array(masses, dtype=np.float64)
-        self._question_start = np.array(starts, dtype=np.int64)
-        self._question_postings = {term: np.array(ids, dtype=np.int32) for term, ids in postings.items()}
-        self._has_questions = np.diff(self._question_start) > 0
-
-    @staticmethod
-    def _idf(df: int, n: int) -> float:
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def _topic(self, article: _Document) -> frozenset[str]:
-        """The nouns (and names like SMTP, 993) of the title and keywords: what the article is about.
-
-        German writes nouns with a capital letter, so a lower-case word there is a
-        verb or adjective ("ändern", "voll") that says what to do, not what about.
-        """
-        topic: set[str] = set()
-        for text in (article.title, *article.keywords):
-            for token in _TOKEN.findall(text):
-                if token[0].isupper() or any(char.isdigit() for char in token):
-                    topic.update(self.normaliser.terms(token, document=True))
-        return frozenset(topic)
-
-    def _fields(self, article: _Document) -> dict[str, list[str]]:
-        terms = self.normaliser.terms
-        return {
-            "title": terms(article.title, document=True),
-            "questions": [t for q in article.questions for t in terms(q, document=True)],
-            "keywords": [t for k in article.keywords for t in terms(k, document=True)],
-            "body": terms(article.text, document=True),
-        }
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that use a known term, and how well each explains it (0..1)."""
+        number = self._term_id[term]
+        start, stop = self.flat.indptr[number], self.flat.indptr[number + 1]
+        return self.flat.doc[start:stop], self.flat.weight[start:stop]
 
     def _fuzzy(self, word: str, by_length: dict[int, list[str]]) -> tuple[str, int] | None:
         """Closest entry of ``by_length`` within the edits allowed for ``word``."""
@@ -238,7 +163,7 @@ class Index:
         word it came from against the known words, because a typo can throw the
         stemmer off ("newsleter" → "newsl", far from "newslett").
         """
-        if term in self.postings:
+        if term in self._term_id:
             return term, 1.0
         key = (term, word)
         if key in self._fuzzy_cache:
@@ -269,7 +194,7 @@ class Index:
             parts = [self._resolve(term, word.text) for term in word.parts]
             whole = self._resolve(word.whole, word.text) if word.whole else None
             known = [match for match in (*parts, whole) if match is not None]
-            weight = max((self.idf[term] for term, _ in known), default=self.unknown_idf)
+            weight = max((self._idf[self._term_id[term]] for term, _ in known), default=self.unknown_idf)
             if len(known) < len(parts):  # an unknown part of a compound still weighs
                 weight = max(weight, self.unknown_idf)
             total_weight += weight
@@ -278,21 +203,18 @@ class Index:
             else:
                 unknown_words.add(word.text)
             for term, factor in known:
-                query_weights[term] = max(query_weights.get(term, 0.0), self.idf[term] * factor)
+                query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
             explained = self._word_coverage(parts, whole)
             explained_words.append((weight, explained))
             coverage += weight * explained
-        covered = np.flatnonzero(coverage)
-        # best first; ties keep document order, so results are deterministic
-        candidates = covered[np.argsort(-coverage[covered], kind="stable")[:CANDIDATES]].tolist()
+        candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
-        all_similarities = self._question_similarities(query_weights, total_weight)
-        for doc in candidates:
-            similarity = float(all_similarities[doc])
+        query_terms = {self._term_id[term] for term in query_weights}
+        for doc, similarity in zip(candidates, self._question_similarities(query_weights, total_weight, candidates), strict=True):
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
             score += QUESTION_SIMILARITY_WEIGHT * similarity
-            if not self._has_topic_term(doc, query_weights):
+            if not self._has_topic_term(doc, query_terms):
                 score *= OFF_TOPIC_FACTOR
             scores[doc] = min(1.0, max(0.0, score))
             similarities[doc] = similarity
@@ -359,33 +281,40 @@ class Index:
         for match in parts:
             if match is not None:
                 term, factor = match
-                docs, saturation = self.postings[term]
+                docs, saturation = self._postings(term)
                 explained[docs] += saturation * (factor / len(parts))
         if whole is not None:
             term, factor = whole
-            docs, saturation = self.postings[term]
+            docs, saturation = self._postings(term)
             explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
-    def _has_topic_term(self, doc: int, query_weights: dict[str, float]) -> bool:
+    def _has_topic_term(self, doc: int, query_terms: set[int]) -> bool:
         """Whether a matched question term is a noun of this article's title or keywords."""
-        topic = self.topic_terms[doc]
-        return any(term in topic for term in query_weights)
+        topic = self.flat.topic_terms[self.flat.topic_indptr[doc] : self.flat.topic_indptr[doc + 1]]
+        return any(term in query_terms for term in topic.tolist())
 
-    def _question_similarities(self, query_weights: dict[str, float], query_mass: float) -> np.ndarray:
-        """Per document: the best idf-weighted Dice overlap of the question with one of its example questions."""
-        best = np.zeros(len(self._documents))
-        if not len(self._question_mass):
-            return best
-        shared = np.zeros(len(self._question_mass))
+    def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
+        """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
+
+        Only the candidates' questions are compared: the others' overlaps would never be read.
+        """
+        flat = self.flat
+        if not len(flat.question_mass) or not docs:
+            return [0.0] * len(docs)
+        shared = np.zeros(len(flat.question_mass))
         for term, weight in query_weights.items():
-            ids = self._question_postings.get(term)
-            if ids is not None:
-                shared[ids] += weight
-        dice = 2 * shared / (query_mass + self._question_mass)
-        starts = self._question_start[:-1][self._has_questions]
-        best[self._has_questions] = np.maximum.reduceat(dice, starts)
-        return best
+            number = self._term_id[term]
+            shared[flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]] += weight
+        starts, stops = flat.question_start[docs], flat.question_start[np.asarray(docs) + 1]
+        counts = stops - starts
+        questions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        dice = 2 * shared[questions] / (query_mass + flat.question_mass[questions])
+        best = np.zeros(len(docs))
+        has = counts > 0
+        if len(dice):
+            best[has] = np.maximum.reduceat(dice, (np.cumsum(counts) - counts)[has])
+        return best.tolist()
 
     def ask(self, question: str) -> Result:
         if not question.strip():
@@ -401,6 +330,20 @@ class Index:
 
     def by_id(self, article_id: str) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
+
+
+def _best(values: np.ndarray, count: int) -> list[int]:
+    """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
+
+    Only the values at or above the count-th largest are sorted (a question can touch every document).
+    """
+    positions = np.flatnonzero(values)
+    chosen = values[positions]
+    if len(chosen) > count:
+        cut = len(chosen) - count
+        keep = chosen >= np.partition(chosen, cut)[cut]
+        positions, chosen = positions[keep], chosen[keep]
+    return positions[np.argsort(-chosen, kind="stable")[:count]].tolist()
 
 
 def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:

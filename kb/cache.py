@@ -1,10 +1,15 @@
 """A ready-built index on disk, so that `faqbot ask` does not parse and index
 every article (and import the Markdown and YAML parsers) on each start.
 
+The file is one uncompressed ``.npz``: the index's flat arrays (kb/flat_index.py)
+and the articles as JSON. It is read with ``allow_pickle=False``, so a planted
+file can hold data but never run code, and it loads in milliseconds because
+nothing in it is a Python object to rebuild one by one (README: "Speed").
+
 The cache key is a hash of the articles' bytes, of the knowledge-base code and
-data, and of the versions of Python, PyStemmer and numpy (the pickle holds numpy
-arrays and stems), so any edit to an article or to the normaliser, and any
-upgrade that could change stems or the pickled form, builds a new index.
+data, and of the versions of Python, PyStemmer and numpy (stems and the array
+format), so any edit to an article or to the normaliser, and any upgrade that
+could change stems or the stored form, builds a new index.
 The cache is only a speed-up: whatever goes wrong with it (no cache folder,
 read-only disk, a damaged file), the index is built from the articles as usual.
 """
@@ -12,18 +17,23 @@ read-only disk, a damaged file), the index is built from the articles as usual.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy
 import Stemmer
 
+from faqbot.kb.article import Article, Topic
 from faqbot.kb.files import FileReadError, read_regular_file
+from faqbot.kb.flat_index import FlatIndex
 from faqbot.kb.retriever import Index
+from faqbot.kb.sections import Section
 
 CACHE_ENV_VAR = "FAQBOT_CACHE_DIR"
 KEEP_FILES = 8  # indexes of recent article versions and folders; older ones are removed
@@ -37,7 +47,7 @@ class LoadedIndex:
 
 
 def _runtime_versions() -> str:
-    """What else shapes the pickled index: the interpreter, the stemmer and numpy."""
+    """What else shapes the stored index: the interpreter, the stemmer and numpy."""
     return f"python {sys.version}; PyStemmer {Stemmer.version()}; numpy {numpy.__version__}"
 
 
@@ -75,12 +85,9 @@ def load_index(folder: Path) -> LoadedIndex:
     key = _fingerprint(folder) if folder.is_dir() else None
     if key is None:
         return _build(folder)
-    path = cache_dir() / f"index-{key[:32]}.pickle"
+    path = cache_dir() / f"index-{key[:32]}.npz"
     try:
-        with path.open("rb") as stream:
-            loaded = pickle.load(stream)
-        if isinstance(loaded, LoadedIndex):
-            return loaded
+        return _read(path)
     except Exception:  # noqa: BLE001 - any damaged or missing cache file just means: build anew
         pass
     loaded = _build(folder)
@@ -88,13 +95,48 @@ def load_index(folder: Path) -> LoadedIndex:
     return loaded
 
 
+def _read(path: Path) -> LoadedIndex:
+    with numpy.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    strings = arrays.pop("strings").tobytes().decode().split(_SEPARATOR)
+    records = json.loads(arrays.pop("records").tobytes())
+    articles = [_article(record, strings) for record in records["articles"]]
+    topics = [
+        Topic(strings[id_], strings[title], _texts(words, strings), strings[reply], _texts(questions, strings))
+        for id_, title, words, reply, questions in records["topics"]
+    ]
+    index = Index(articles, topics, flat=FlatIndex.from_arrays(arrays))
+    return LoadedIndex(index, records["problem_count"])
+
+
 def _store(path: Path, loaded: LoadedIndex) -> None:
+    index = loaded.index
+    if _fields(Article) != _ARTICLE_FIELDS or _fields(Section) != _SECTION_FIELDS or _fields(Topic) != _TOPIC_FIELDS:
+        return  # a record type gained a field this file would drop: no cache rather than a lossy one
+    strings: dict[str, int] = {}
+    number = lambda text: strings.setdefault(text, len(strings))  # noqa: E731
+    records = {
+        "articles": [_article_record(article, number) for article in index.articles],
+        "topics": [
+            [number(t.id), number(t.title), [*map(number, t.words)], number(t.reply), [*map(number, t.questions)]]
+            for t in index.topics
+        ],
+        "problem_count": loaded.problem_count,
+    }
+    joined = _SEPARATOR.join(strings)
+    if joined.count(_SEPARATOR) != len(strings) - 1:
+        return  # a text holds the separator itself (a NUL character): no cache for this knowledge base
     # Written to a temporary file and renamed, so a parallel reader never sees half a file.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as stream:
             temporary = Path(stream.name)
-            pickle.dump(loaded, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            numpy.savez(
+                stream,
+                records=numpy.frombuffer(json.dumps(records).encode(), dtype=numpy.uint8),
+                strings=numpy.frombuffer(joined.encode(), dtype=numpy.uint8),
+                **index.flat.arrays(),
+            )
         os.replace(temporary, path)
     except OSError:
         if "temporary" in locals():
@@ -103,10 +145,68 @@ def _store(path: Path, loaded: LoadedIndex) -> None:
     _prune(path.parent)
 
 
+# The records are stored as rows of string numbers (every text once, in one UTF-8 block): ten thousand
+# articles then load in milliseconds, where JSON objects or pickled dataclasses take a good part of a second.
+_ARTICLE_FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper", "body", "text", "errors",
+                   "sections", "path")  # fmt: skip
+_SEPARATOR = "\0"  # between the texts in the block: split in one C call
+_SECTION_FIELDS = ("heading", "anchor", "markdown", "text", "questions", "line")
+_TOPIC_FIELDS = ("id", "title", "words", "reply", "questions")
+
+
+def _fields(record_type: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(record_type))
+
+
+def _article_record(article: Article, number: Callable[[str], int]) -> list[Any]:
+    sections = [
+        [number(s.heading), number(s.anchor), number(s.markdown), number(s.text), [*map(number, s.questions)], s.line]
+        for s in article.sections
+    ]
+    return [
+        number(article.id),
+        number(article.title),
+        number(article.category),
+        [*map(number, article.questions)],
+        [*map(number, article.keywords)],
+        [*map(number, article.related)],
+        None if article.helper is None else number(article.helper),
+        number(article.body),
+        number(article.text),
+        [*map(number, article.errors)],
+        sections,
+        None if article.path is None else number(str(article.path)),
+    ]
+
+
+def _article(record: list[Any], strings: list[str]) -> Article:
+    id_, title, category, questions, keywords, related, helper, body, text, errors, sections, path = record
+    return Article(
+        strings[id_],
+        strings[title],
+        strings[category],
+        _texts(questions, strings),
+        _texts(keywords, strings),
+        _texts(related, strings),
+        None if helper is None else strings[helper],
+        strings[body],
+        strings[text],
+        _texts(errors, strings),
+        tuple(
+            Section(strings[h], strings[a], strings[m], strings[t], _texts(q, strings), line) for h, a, m, t, q, line in sections
+        ),
+        None if path is None else Path(strings[path]),
+    )
+
+
+def _texts(numbers: list[int], strings: list[str]) -> tuple[str, ...]:
+    return tuple(map(strings.__getitem__, numbers))
+
+
 def _prune(folder: Path) -> None:
     try:
-        files = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in files[KEEP_FILES:]:
+        files = sorted(folder.glob("index-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP_FILES:] + list(folder.glob("index-*.pickle")):  # pickles: the cache's former form
             old.unlink(missing_ok=True)
     except OSError:
         pass

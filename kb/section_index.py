@@ -27,17 +27,26 @@ MIN_LEAD = 1.0  # … and at least as much as the runner-up (a tie goes to the e
 
 
 class SectionIndex:
+    """Built per article on its first question, not for all at once: only a top article is ever asked
+    about, and a large knowledge base (or one loaded from the cache) then starts without re-reading every text.
+    """
+
     def __init__(self, articles: Sequence[Article], normaliser: Normaliser):
         self._articles = articles
-        self._saturation = [
-            [self._terms(section, normaliser) for section in article.sections] if len(article.sections) > 1 else []
-            for article in articles
-        ]
-        # A term found in every section of an article ("Postfach" in the full-mailbox article) says
-        # nothing about which section answers: weigh terms by how few of the article's sections use them.
-        self._section_idf = [_section_idf(sections) for sections in self._saturation]
-        # The title's terms say what the whole article is about ("Postfach voll"), never which part.
-        self._title_terms = [frozenset(normaliser.terms(article.title, document=True)) for article in articles]
+        self._normaliser = normaliser
+        self._built: dict[int, tuple[list[dict[str, float]], dict[str, float], frozenset[str]]] = {}
+
+    def _article(self, article: int) -> tuple[list[dict[str, float]], dict[str, float], frozenset[str]]:
+        built = self._built.get(article)
+        if built is None:
+            normaliser, sections = self._normaliser, self._articles[article].sections
+            saturation = [self._terms(section, normaliser) for section in sections] if len(sections) > 1 else []
+            # A term found in every section of an article ("Postfach" in the full-mailbox article) says
+            # nothing about which section answers: weigh terms by how few of the article's sections use them.
+            # The title's terms say what the whole article is about ("Postfach voll"), never which part.
+            title = frozenset(normaliser.terms(self._articles[article].title, document=True)) if saturation else frozenset()
+            built = self._built[article] = (saturation, _section_idf(saturation), title)
+        return built
 
     @staticmethod
     def _terms(section: Section, normaliser: Normaliser) -> dict[str, float]:
@@ -49,14 +58,12 @@ class SectionIndex:
         return {term: tf / (tf + K1) for term, tf in weighted.items()}
 
     def best(self, article: int, query_weights: dict[str, float]) -> Section | None:
-        sections = self._saturation[article]
+        sections, idf, title = self._article(article)
         if not sections:
             return None
-        idf = self._section_idf[article]
         # Shares are taken of the most a term could weigh (found in one section only), so a question
         # made of words every section uses ("Mein Postfach ist voll") has no clear section: the whole article.
         most = math.log(1 + len(sections))
-        title = self._title_terms[article]
         weights = {term: weight * idf.get(term, 0.0) / most for term, weight in query_weights.items() if term not in title}
         choice = _clear_winner(sections, weights, MIN_SHARE, MIN_LEAD, total=sum(query_weights.values()))
         if choice is None:

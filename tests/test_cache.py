@@ -44,7 +44,7 @@ def test_second_load_comes_from_the_cache(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     first = load_index(kb)
     assert len(parses) == 1
-    files = list(cache_dir().glob("index-*.pickle"))
+    files = list(cache_dir().glob("index-*.npz"))
     assert len(files) == 1
     second = load_index(kb)
     assert len(parses) == 1  # not parsed again
@@ -63,7 +63,7 @@ def test_another_python_stemmer_or_numpy_builds_anew(tmp_path, parses, monkeypat
     monkeypatch.setattr(module, name, value)
     assert [a.id for a in load_index(kb).index.articles] == ["a"]
     assert len(parses) == 2
-    assert len(list(cache_dir().glob("index-*.pickle"))) == 2
+    assert len(list(cache_dir().glob("index-*.npz"))) == 2
 
 
 def test_an_edited_article_is_never_served_stale(tmp_path, parses):
@@ -85,8 +85,8 @@ def test_problems_are_counted_from_the_cache_too(tmp_path, parses):
 def test_damaged_cache_file_is_rebuilt(tmp_path, parses):
     kb = make_kb(tmp_path / "kb")
     load_index(kb)
-    (cached,) = cache_dir().glob("index-*.pickle")
-    cached.write_bytes(b"not a pickle")
+    (cached,) = cache_dir().glob("index-*.npz")
+    cached.write_bytes(b"not an npz file")
     assert [a.id for a in load_index(kb).index.articles] == ["a"]
     assert len(parses) == 2
     load_index(kb)
@@ -107,4 +107,41 @@ def test_old_cache_files_are_pruned(tmp_path):
     for number in range(12):
         make_kb(kb, title=f"Titel {number}")
         load_index(kb)
-    assert len(list(cache_dir().glob("index-*.pickle"))) <= 8
+    assert len(list(cache_dir().glob("index-*.npz"))) <= 8
+
+
+def test_the_cached_index_ranks_exactly_like_a_fresh_one(parses):
+    from ranking_golden import questions, record
+
+    from faqbot.kb.location import shipped_articles_dir
+
+    fresh = load_index(shipped_articles_dir()).index
+    cached = load_index(shipped_articles_dir()).index
+    assert len(parses) == 1  # the second one came from the file
+    assert cached.articles == fresh.articles and cached.topics == fresh.topics
+    for question in questions()[::5]:
+        assert record(cached, question) == record(fresh, question), question
+        assert cached.ask(question) == fresh.ask(question), question
+
+
+class _Planted:
+    """A pickle that, if ever unpickled, leaves a file behind."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_planted_pickle_in_the_cache_never_runs(tmp_path, parses):
+    import pickle
+
+    kb = make_kb(tmp_path / "kb")
+    load_index(kb)
+    (cached,) = cache_dir().glob("index-*.npz")
+    marker = tmp_path / "ran"
+    cached.write_bytes(pickle.dumps(_Planted(marker)))
+    assert [a.id for a in load_index(kb).index.articles] == ["a"]
+    assert not marker.exists()
+    assert len(parses) == 2  # refused and rebuilt

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,18 +23,22 @@ from textual.worker import WorkerFailed
 from faqbot.bot import wording
 from faqbot.bot.dialog import Dialog
 from faqbot.bot.log.store import ConversationLog
-from faqbot.bot.support.reply import load_config, load_templates
 from faqbot.bot.tui.clipboard import COPY_FILE_VARIABLE, copy_to_file_too
 from faqbot.bot.tui.commands import AgentCommands, ArticleCommands, HelperCommands
 from faqbot.bot.tui.helper_screens import HelperScreen, find
 from faqbot.bot.tui.palette import SEARCH_THEMES, GermanCommandPalette
-from faqbot.bot.tui.screens.agent import AgentScreen
 from faqbot.bot.tui.screens.chat import ChatScreen
-from faqbot.bot.tui.screens.ports import PortsScreen
-from faqbot.bot.tui.screens.report import ReportScreen
-from faqbot.bot.tui.screens.spf import SpfScreen
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Index
+
+# The helper screens, the agent console and the report are imported when first opened: together they
+# pull in dnspython, cryptography and the reply templates, which every chat start (and every served
+# browser session, one process each) would otherwise pay for (README: "Performance").
+if TYPE_CHECKING:
+    from faqbot.bot.tui.screens.agent import AgentScreen
+    from faqbot.bot.tui.screens.ports import PortsScreen
+    from faqbot.bot.tui.screens.report import ReportScreen
+    from faqbot.bot.tui.screens.spf import SpfScreen
 
 Mode = Literal["chat", "agent"]
 COPY_PREFIX = "kopie:"  # the delivery name of a copy's file
@@ -80,16 +85,26 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         self._copy_numbers = itertools.count(1)
         # The helpers this app offers, by the name articles use; tests may swap one.
         self.helper_screens: dict[str, HelperScreen] = {
-            "spf": HelperScreen("SPF-Helfer", lambda: SpfScreen(self.copy_for_ticket, cursor_blink=cursor_blink)),
-            "ports": HelperScreen(
-                "Mail-Einstellungen und Verbindungstest",
-                lambda: PortsScreen(self.save_text, self.copy_for_ticket, restricted=served, cursor_blink=cursor_blink),
-            ),
+            "spf": HelperScreen("SPF-Helfer", self._spf_screen),
+            "ports": HelperScreen("Mail-Einstellungen und Verbindungstest", self._ports_screen),
         }
         self.title = wording.APP_TITLE
         self.sub_title = "Support-Konsole" if mode == "agent" else "Chat"
 
+    def _spf_screen(self) -> SpfScreen:
+        from faqbot.bot.tui.screens.spf import SpfScreen
+
+        return SpfScreen(self.copy_for_ticket, cursor_blink=self.cursor_blink)
+
+    def _ports_screen(self) -> PortsScreen:
+        from faqbot.bot.tui.screens.ports import PortsScreen
+
+        return PortsScreen(self.save_text, self.copy_for_ticket, restricted=self.served, cursor_blink=self.cursor_blink)
+
     def _agent_screen(self) -> AgentScreen:
+        from faqbot.bot.support.reply import load_config, load_templates
+        from faqbot.bot.tui.screens.agent import AgentScreen
+
         templates, problems = load_templates(self.templates_dir)
         config = load_config()
         for problem in [*problems, *([config.problem] if config.problem else [])]:
@@ -237,15 +252,20 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
 
     def open_article(self, article: Article) -> None:
         screen = self.screen
-        if isinstance(screen, ChatScreen | AgentScreen):  # a helper on top shows no articles
+        if _shows_articles(screen):  # a helper on top shows no articles
             screen.show_article(article)
 
     def action_open_report(self) -> None:
         if self.mode == "agent":
+            from faqbot.bot.tui.screens.report import ReportScreen
+
             self.push_screen(ReportScreen(self.conversation_log, self.index, self.save_text))
 
     def on_report_screen_search_requested(self, event: ReportScreen.SearchRequested) -> None:
         """From the report to the work: back to the console, searching for the chosen question."""
+        from faqbot.bot.tui.screens.agent import AgentScreen  # both loaded: the report was opened from the console
+        from faqbot.bot.tui.screens.report import ReportScreen
+
         if isinstance(self.screen, ReportScreen):
             self.pop_screen()
         screen = self.screen
@@ -257,3 +277,9 @@ class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalett
         entry = find(self.helper_screens, name)
         if entry is not None:
             self.push_screen(entry.make_screen())
+
+
+def _shows_articles(screen: Screen[Any]) -> TypeGuard[ChatScreen | AgentScreen]:
+    """The chat and the console show articles; the console's class is only looked up once its module is loaded."""
+    agent = sys.modules.get("faqbot.bot.tui.screens.agent")
+    return isinstance(screen, ChatScreen) or (agent is not None and isinstance(screen, agent.AgentScreen))

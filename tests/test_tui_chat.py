@@ -252,3 +252,23 @@ async def test_command_palette_opens_an_article(make_app):
         await pilot.pause()
         shown = app.screen.query(BotMessage).last()
         assert shown.reply.article is not None and shown.reply.article.id == "winmail-dat"
+
+
+async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everything(make_app):
+    from faqbot.bot.tui.screens.chat import LIVE_REPLIES
+
+    app = make_app(log=False)
+    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 3
+    async with app.run_test(size=SIZE) as pilot:
+        for question in questions:
+            await ask_chat(pilot, question)
+        conversation = app.screen.query_one("#conversation")
+        live = list(conversation.query_children(BotMessage))
+        frozen = list(conversation.query_children(".static-reply"))
+        assert len(live) == LIVE_REPLIES  # the newest, with their buttons
+        assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
+        assert [message.reply.article.id for message in live][-1] == "tls-ports"
+        assert frozen[1].content.markup.startswith("# Postfach voll")  # the first answer, as Markdown text
+        transcript = app.screen.transcript_markdown()
+        assert transcript.count("Mein Postfach ist voll") == 3  # every question, however old
+        assert transcript.count("# Postfach voll") == 3

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.markdown import Markdown as FrozenMarkdown
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, Static
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
@@ -20,6 +21,11 @@ from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.kb.article import Article
+
+# Replies kept as live widgets (buttons, lists, sections); older ones are frozen to one static renderable
+# each, so mounting an answer stays as quick at the 50th turn as at the first: every live Markdown
+# widget is dozens of widgets that each re-layout walks (benchmarks/bench_chat.py; README: "Performance").
+LIVE_REPLIES = 4
 
 
 class ChatScreen(Screen[None]):
@@ -30,7 +36,7 @@ class ChatScreen(Screen[None]):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: BotMessage, reply: Reply, turn_id: int | None) -> None:
+        def __init__(self, placeholder: Static, reply: Reply, turn_id: int | None) -> None:
             super().__init__()
             self.placeholder = placeholder
             self.reply = reply
@@ -51,7 +57,7 @@ class ChatScreen(Screen[None]):
         self.helper_screens = helper_screens
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
         self.cursor_blink = cursor_blink
-        self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown)
+        self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown), the whole conversation
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,14 +99,16 @@ class ChatScreen(Screen[None]):
         return message
 
     def _record_reply(self, reply: Reply) -> None:
-        parts = []
-        if reply.article is not None:
-            parts.append(reply.article.titled_markdown)
-        elif reply.text:
-            parts.append(reply.text)
-        if reply.suggestions and reply.article is None:
-            parts.append("\n".join(f"- {article.title}" for article in reply.suggestions))
-        self.transcript.append(("Bot", "\n\n".join(parts)))
+        self.transcript.append(("Bot", _reply_markdown(reply)))
+        self._freeze_old_replies()
+
+    def _freeze_old_replies(self) -> None:
+        """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go."""
+        live = list(self.conversation.query_children(BotMessage))
+        for message in live[:-LIVE_REPLIES]:
+            frozen = Static(FrozenMarkdown(_reply_markdown(message.reply)), classes=f"static-reply {message.reply.kind}")
+            self.conversation.mount(frozen, after=message)
+            message.remove()
 
     @on(Input.Submitted, "#question")
     def _ask(self, event: Input.Submitted) -> None:
@@ -110,14 +118,14 @@ class ChatScreen(Screen[None]):
         field.value = ""
         if not text.strip():
             return
-        self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"))
         self.transcript.append(("Sie", text))
-        placeholder = BotMessage(Reply("smalltalk", "…"))
-        self.conversation.mount(placeholder)
+        # A plain Static while the answer is looked up: one widget to lay out, not a whole reply's.
+        placeholder = Static("…", classes="static-reply waiting", markup=False)
+        self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)  # one layout pass
         self._answer(text, placeholder)
 
     @work(thread=True, group="answers")
-    def _answer(self, text: str, placeholder: BotMessage) -> None:
+    def _answer(self, text: str, placeholder: Static) -> None:
         # Runs off the event loop (retrieval and the log's disk write); the handler below owns the conversation.
         reply = self.dialog.reply(text)
         turn_id = None
@@ -141,9 +149,11 @@ class ChatScreen(Screen[None]):
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
         message = self._bot_message(event.reply, event.turn_id)
-        await self.conversation.mount(message, after=event.placeholder)
-        await event.placeholder.remove()
+        # Mounted, placeholder removed and old replies frozen without waiting in between: one layout pass.
+        mounted = self.conversation.mount(message, after=event.placeholder)
+        event.placeholder.remove()
         self._record_reply(event.reply)
+        await mounted
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
             self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
@@ -202,3 +212,15 @@ class ChatScreen(Screen[None]):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
+
+
+def _reply_markdown(reply: Reply) -> str:
+    """A reply as Markdown: for the saved transcript, and as a frozen older reply shows it."""
+    parts = []
+    if reply.article is not None:
+        parts.append(reply.article.titled_markdown)
+    elif reply.text:
+        parts.append(reply.text)
+    if reply.suggestions and reply.article is None:
+        parts.append("\n".join(f"- {article.title}" for article in reply.suggestions))
+    return "\n\n".join(parts)

@@ -5,8 +5,10 @@
 
 Each turn types a different labelled question (tests/data/questions.tsv, in file order), presses Enter and
 waits until the answer has replaced the placeholder and the screen has been refreshed; the time is taken
-from the key press to then, so it holds retrieval (in its worker), mounting and layout. The conversation
-log is off (its disk write is measured in bench_log_write.py). Measured, never asserted.
+from the key press to then, so it holds retrieval (in its worker), mounting and layout. Beside the wall
+time, the process's CPU time for the same span: on a shared machine the other users' load stretches the
+wall time, not that. The conversation log is off (its disk write is measured in bench_log_write.py).
+Measured, never asserted.
 """
 
 from __future__ import annotations
@@ -25,44 +27,50 @@ from faqbot.kb.evaluation import read_cases
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def conversation(turns: int) -> tuple[list[float], list[int]]:
-    """Seconds per turn, and how many widgets the screen holds after each."""
+async def conversation(turns: int) -> tuple[list[float], list[float], list[int]]:
+    """Seconds per turn (wall, CPU), and how many widgets the screen holds after each."""
     questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
     app = create_app("chat", log=False, cursor_blink=False)
-    timings, widgets = [], []
+    timings, cpu, widgets = [], [], []
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         for turn in range(turns):
             field = app.screen.query_one("#question")
             field.value = questions[turn % len(questions)]
             said = len(app.screen.transcript)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             await pilot.press("enter")
             while len(app.screen.transcript) < said + 2:  # the question, then the answer in place of the "…"
                 await pilot.pause()
             await pilot.pause()  # one more refresh: the answer is laid out and painted
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             widgets.append(len(app.screen.query("*")))
-    return timings, widgets
+    return timings, cpu, widgets
 
 
 def main() -> None:
     turns = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     with tempfile.TemporaryDirectory() as cache:
         os.environ["FAQBOT_CACHE_DIR"] = cache
-        timings, widgets = asyncio.run(conversation(turns))
-    ms = [t * 1000 for t in timings]
-    print("| turns | p50 Enter → answer | p95 | slowest | widgets on screen after the last |")
-    print("| --- | --- | --- | --- | --- |")
+        timings, cpu, widgets = asyncio.run(conversation(turns))
+    print("| turns | p50 Enter → answer | p95 | slowest | CPU p50 | CPU p95 | widgets on screen after the last |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for first, last in ((1, 10), (11, 20), (21, 30), (31, 40), (41, 50), (1, turns)):
         if last > turns:
             continue
-        part = ms[first - 1 : last]
-        quantiles = statistics.quantiles(part, n=20, method="inclusive") if len(part) > 1 else part * 19
+        wall, used = (_ms(figures[first - 1 : last]) for figures in (timings, cpu))
         print(
-            f"| {first}–{last} | {statistics.median(part):.0f} ms | {quantiles[18]:.0f} ms | {max(part):.0f} ms "
-            f"| {widgets[last - 1]} |"
+            f"| {first}–{last} | {wall[0]:.0f} ms | {wall[1]:.0f} ms | {wall[2]:.0f} ms "
+            f"| {used[0]:.0f} ms | {used[1]:.0f} ms | {widgets[last - 1]} |"
         )
+
+
+def _ms(seconds: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and the largest, in milliseconds."""
+    ms = [s * 1000 for s in seconds]
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+    return statistics.median(ms), p95, max(ms)
 
 
 if __name__ == "__main__":

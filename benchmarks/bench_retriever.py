@@ -1,16 +1,23 @@
-"""Retriever speed and memory, beside bm25s and rank_bm25 on the same articles and questions.
+"""Retriever speed, memory and size, beside bm25s and rank_bm25 on the same articles and questions.
 
     pip install -e '.[bench]'
-    python benchmarks/bench_retriever.py            # prints a Markdown table for the README
+    python benchmarks/bench_retriever.py                      # shipped, 1,000 and 10,000 articles
+    python benchmarks/bench_retriever.py shipped 1000 10000 100000
 
+Prints a Markdown table for the README. Sizes are synthetic knowledge bases (benchmarks/synthetic.py)
+with 300 sampled questions each; the shipped one is asked the project's labelled questions 20 times.
+rank_bm25 is left out above 10,000 articles (a single size takes it minutes). bm25s's numba backend
+is measured too when numba is installed (its first query, which compiles, reported apart).
 Measured, never asserted: figures depend on the machine.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -20,6 +27,7 @@ import bm25s
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).parent))
+from faqbot.kb import cache  # noqa: E402
 from faqbot.kb.evaluation import read_cases  # noqa: E402
 from faqbot.kb.loader import load_articles  # noqa: E402
 from faqbot.kb.location import shipped_articles_dir  # noqa: E402
@@ -48,18 +56,37 @@ class Bm25Baseline:
 
 
 class Bm25sBaseline:
-    """bm25s (plain numpy backend) over the same texts and the same analysis as the rank_bm25 baseline."""
+    """bm25s over the same texts and the same analysis as the rank_bm25 baseline (numpy backend unless told)."""
 
-    def __init__(self, articles):
+    def __init__(self, articles, backend: str = "numpy"):
         self.ids = [a.id for a in articles]
         corpus = [bm25_tokens(" ".join((a.title, *a.questions, *a.keywords, a.text))) for a in articles]
-        self.retriever = bm25s.BM25()
+        self.backend = backend
+        self.retriever = bm25s.BM25(backend=backend)
         self.retriever.index(corpus, show_progress=False)
 
     def search(self, question: str) -> str | None:
         tokens = bm25_tokens(question)
-        documents, _ = self.retriever.retrieve([tokens or [""]], k=1, show_progress=False)
+        documents, _ = self.retriever.retrieve([tokens or [""]], k=1, show_progress=False, backend_selection=self.backend)
         return self.ids[int(documents[0][0])]
+
+    def disk_size(self) -> int:
+        with tempfile.TemporaryDirectory() as folder:
+            self.retriever.save(folder)
+            return sum(path.stat().st_size for path in Path(folder).rglob("*") if path.is_file())
+
+
+def faqbot_disk(index: Index) -> tuple[int, float]:
+    """(bytes, median ms to load) of the index's cache file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.npz"
+        cache._store(path, cache.LoadedIndex(index, 0))
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            cache._read(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        return path.stat().st_size, statistics.median(timings)
 
 
 def measure_build(build: Callable[[], object]) -> tuple[object, float, float]:
@@ -100,39 +127,17 @@ def process_time(args: list[str], runs: int = 10) -> float:
     return statistics.median(timings)
 
 
-def row(name: str, system: str, build: float, peak: float, p50: float, p95: float) -> str:
-    return f"| {name} | {system} | {build * 1000:.0f} ms | {peak:.1f} MiB | {p50:.2f} ms | {p95:.2f} ms |"
-
-
 def main() -> None:
-    loaded = load_articles(shipped_articles_dir())
-    shipped, shipped_topics = list(loaded.articles), loaded.topics
-    questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
-    dev = ROOT.parent / "shared" / "eval" / "dev.tsv"
-    if dev.exists():
-        questions += [case.question for case in read_cases(dev)]
-
+    sizes = sys.argv[1:] or ["shipped", "1000", "10000"]
     lines = [
-        "| knowledge base | system | index build | peak memory (build) | p50 per question | p95 per question |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| knowledge base | system | index build | peak memory (build) | index on disk | load from disk "
+        "| p50 per question | p95 per question | vs bm25s: build, memory, p50, p95 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, articles, kb_questions, rounds in (
-        (f"shipped ({len(shipped)} articles)", shipped, questions, 20),
-        ("synthetic (10,000 articles)", None, None, 1),
-    ):
-        if articles is None:
-            articles = generate(10_000)
-            kb_questions = sample_questions(articles, 300)
-        topics = shipped_topics if articles is shipped else ()
-        index, build, peak = measure_build(lambda articles=articles, topics=topics: Index(articles, topics))
-        p50, p95 = latencies(index.ask, kb_questions, rounds)
-        lines.append(row(name, "faqbot (ask: reading, ranking, section, decision)", build, peak, p50, p95))
-        fast, build, peak = measure_build(lambda articles=articles: Bm25sBaseline(articles))
-        p50, p95 = latencies(fast.search, kb_questions, rounds)
-        lines.append(row(name, "bm25s (plain)", build, peak, p50, p95))
-        baseline, build, peak = measure_build(lambda articles=articles: Bm25Baseline(articles))
-        p50, p95 = latencies(baseline.search, kb_questions, rounds)
-        lines.append(row(name, "rank_bm25 (BM25Okapi)", build, peak, p50, p95))
+    for size in sizes:
+        for line in measure_size(size):
+            lines.append(line)
+            print(line, file=sys.stderr, flush=True)  # progress: a large size takes minutes
 
     faqbot = str(Path(sys.executable).with_name("faqbot"))
     python_start = process_time([sys.executable, "-c", "pass"])
@@ -145,6 +150,56 @@ def main() -> None:
         f'| `faqbot ask --json "Mein Postfach ist voll"` | {ask:.0f} ms |',
     ]
     print("\n".join(lines))
+
+
+def measure_size(size: str) -> list[str]:
+    if size == "shipped":
+        loaded = load_articles(shipped_articles_dir())
+        articles, topics = list(loaded.articles), loaded.topics
+        questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
+        dev = ROOT.parent / "shared" / "eval" / "dev.tsv"
+        if dev.exists():
+            questions += [case.question for case in read_cases(dev)]
+        name, rounds = f"shipped ({len(articles)} articles)", 20
+    else:
+        articles, topics = generate(int(size)), ()
+        questions, name, rounds = sample_questions(articles, 300), f"synthetic ({int(size):,} articles)", 1
+
+    index, build, peak = measure_build(lambda: Index(articles, topics))
+    p50, p95 = latencies(index.ask, questions, rounds)
+    disk, load = faqbot_disk(index)
+    faqbot = (build, peak, p50, p95)
+    del index
+    fast, build, peak = measure_build(lambda: Bm25sBaseline(articles))
+    bm25s_figures = (build, peak, *latencies(fast.search, questions, rounds))
+    bm25s_disk = fast.disk_size()
+    del fast
+    rows = [
+        row(name, "faqbot (ask: reading, ranking, section, decision)", faqbot, disk, f"{load:.0f} ms", bm25s_figures),
+        row(name, "bm25s (plain)", bm25s_figures, bm25s_disk, "", bm25s_figures),
+    ]
+    if importlib.util.find_spec("numba") is not None:
+        numba, build, peak = measure_build(lambda: Bm25sBaseline(articles, backend="numba"))
+        started = time.perf_counter()
+        numba.search(questions[0])
+        compiled = time.perf_counter() - started
+        figures = (build, peak, *latencies(numba.search, questions, rounds))
+        rows.append(row(name, f"bm25s (numba; first query {compiled:.1f} s)", figures, None, "", bm25s_figures))
+    if size == "shipped" or int(size) <= 10_000:
+        baseline, build, peak = measure_build(lambda: Bm25Baseline(articles))
+        figures = (build, peak, *latencies(baseline.search, questions, rounds))
+        rows.append(row(name, "rank_bm25 (BM25Okapi)", figures, None, "", bm25s_figures))
+    return rows
+
+
+def row(name: str, system: str, figures, disk: int | None, load: str, bm25s_figures) -> str:
+    build, peak, p50, p95 = figures
+    ratios = ", ".join(f"{ours / theirs:.2f}×" for ours, theirs in zip(figures, bm25s_figures, strict=True))
+    size = f"{disk / 2**20:.1f} MiB" if disk is not None else ""
+    return (
+        f"| {name} | {system} | {build * 1000:,.0f} ms | {peak:,.1f} MiB | {size} | {load} "
+        f"| {p50:.2f} ms | {p95:.2f} ms | {ratios} |"
+    )
 
 
 if __name__ == "__main__":

@@ -152,9 +152,17 @@ class Index:
         allowed = max_edits(word)
         if not allowed:
             return None
-        candidates = [t for n in range(len(word) - allowed, len(word) + allowed + 1) for t in by_length.get(n, ())]
-        match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
-        return (match[0], match[1]) if match else None
+        # Length by length rather than one joined list (no list of thousands built per lookup); a later
+        # length wins only with fewer edits, so ties go to the same entry as in one list in this order.
+        best: tuple[str, int] | None = None
+        for length in range(len(word) - allowed, len(word) + allowed + 1):
+            group = by_length.get(length)
+            if group:
+                cutoff = allowed if best is None else best[1] - 1
+                match = process.extractOne(word, group, scorer=OSA.distance, score_cutoff=cutoff) if cutoff >= 0 else None
+                if match is not None:
+                    best = (match[0], match[1])
+        return best
 
     def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
         """The vocabulary term a question term stands for, with its weight factor.
@@ -297,23 +305,28 @@ class Index:
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
-        Only the candidates' questions are compared: the others' overlaps would never be read.
+        Only the candidates' questions are compared (the others' overlaps would never be read): each
+        term's question postings are searched for them, however many questions use the term.
         """
         flat = self.flat
         if not len(flat.question_mass) or not docs:
             return [0.0] * len(docs)
-        shared = np.zeros(len(flat.question_mass))
-        for term, weight in query_weights.items():
-            number = self._term_id[term]
-            shared[flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]] += weight
         starts, stops = flat.question_start[docs], flat.question_start[np.asarray(docs) + 1]
         counts = stops - starts
-        questions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        dice = 2 * shared[questions] / (query_mass + flat.question_mass[questions])
+        offsets = np.cumsum(counts) - counts
+        questions = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))  # ascending per document
+        shared = np.zeros(len(questions))
+        for term, weight in query_weights.items():
+            number = self._term_id[term]
+            postings = flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]
+            if len(postings):
+                found = np.minimum(np.searchsorted(postings, questions), len(postings) - 1)
+                shared[postings[found] == questions] += weight
+        dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
         if len(dice):
-            best[has] = np.maximum.reduceat(dice, (np.cumsum(counts) - counts)[has])
+            best[has] = np.maximum.reduceat(dice, offsets[has])
         return best.tolist()
 
     def ask(self, question: str) -> Result:

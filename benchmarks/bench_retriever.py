@@ -160,7 +160,7 @@ def measure_size(size: str) -> list[str]:
         dev = ROOT.parent / "shared" / "eval" / "dev.tsv"
         if dev.exists():
             questions += [case.question for case in read_cases(dev)]
-        name, rounds = f"shipped ({len(articles)} articles)", 20
+        name, rounds = f"shipped ({len(articles)} articles, {len(topics)} topics)", 20
     else:
         articles, topics = generate(int(size)), ()
         questions, name, rounds = sample_questions(articles, 300), f"synthetic ({int(size):,} articles)", 1

@@ -114,29 +114,7 @@ def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
     word_start = np.frombuffer(word_ptr, dtype=np.int64)
     t_count = len(terms)
 
-    # Postings: weighted term frequency per (term, document), summed over the fields in order.
-    keys, contributions = [], []
-    for field, (field_words, field_docs) in tokens.items():
-        term, doc = _expand(_array(field_words), _array(field_docs), word_start, word_term)
-        lengths = np.bincount(doc, minlength=n)
-        average = max(1.0, int(lengths.sum()) / max(1, n))
-        norm = (1 - B) + B * lengths / average
-        key, count = _unique(term.astype(np.int64) * n + doc)
-        keys.append(key)
-        contributions.append(FIELD_WEIGHTS[field] * count / norm[key % n])
-    every = _unique(np.concatenate(keys))[0]
-    wtf = np.zeros(len(every))
-    for key, contribution in zip(keys, contributions, strict=True):
-        wtf[np.searchsorted(every, key)] += contribution
-    saturation = wtf / (wtf + K1)
-    posting_term = every // max(n, 1)
-    df = np.bincount(posting_term, minlength=t_count)
-    indptr = _indptr(df)
-    if len(saturation):
-        top = np.maximum.reduceat(saturation, indptr[:-1])
-        weight = saturation / np.repeat(top, df)
-    else:
-        weight = saturation
+    indptr, posting_doc, weight, df = _postings(tokens, n, t_count, word_start, word_term)
     idf_values = np.array([idf(count, n) for count in df.tolist()], dtype=np.float64)
 
     # Words that stand for exactly one term: the typo lookup's second chance matches whole words.
@@ -160,7 +138,7 @@ def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
         vocabulary,
         terms,
         indptr,
-        (every % max(n, 1)).astype(np.int32),
+        posting_doc,
         weight,
         idf_values,
         word_stem_word,
@@ -170,6 +148,39 @@ def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
         topic_terms,
     )
     return flat, normaliser
+
+
+def _postings(tokens, n: int, t_count: int, word_start: np.ndarray, word_term: np.ndarray):
+    """CSR postings (indptr, doc, weight) and each term's document frequency.
+
+    The weighted term frequency of each (term, document) is summed over the fields in order, then saturated
+    and taken relative to the document with most of it: the same operations, in the same order, as term by
+    term in Python. Its own function, and arrays freed or reused as soon as done: the build's peak memory.
+    """
+    keys, contributions = [], []
+    for field, (field_words, field_docs) in tokens.items():
+        term, doc = _expand(_array(field_words), _array(field_docs), word_start, word_term)
+        lengths = np.bincount(doc, minlength=n)
+        average = max(1.0, int(lengths.sum()) / max(1, n))
+        norm = (1 - B) + B * lengths / average
+        key, count = _unique(term.astype(np.int64) * n + doc)
+        del term, doc
+        keys.append(key)
+        contributions.append(FIELD_WEIGHTS[field] * count / norm[key % n])
+    every = _unique(np.concatenate(keys))[0]
+    wtf = np.zeros(len(every))
+    while keys:  # in field order, each field's arrays dropped once added
+        key, contribution = keys.pop(0), contributions.pop(0)
+        wtf[np.searchsorted(every, key)] += contribution
+    del key, contribution
+    np.divide(wtf, wtf + K1, out=wtf)  # saturation, in place
+    df = np.bincount(every // max(n, 1), minlength=t_count)
+    doc = (every % max(n, 1)).astype(np.int32)
+    del every
+    indptr = _indptr(df)
+    if len(wtf):
+        wtf /= np.repeat(np.maximum.reduceat(wtf, indptr[:-1]), df)  # relative to the best document
+    return indptr, doc, wtf, df
 
 
 def _array(values: array) -> np.ndarray:
@@ -216,7 +227,6 @@ def _questions(normaliser, term_ids, idf_values, unknown_idf, words_ptr_doc, lon
     count = len(question_doc)
     lengths = question_ptr[1:] - question_ptr[:-1]
     term, question = _expand(question_words, np.repeat(np.arange(count), lengths), word_start, word_term)
-    term = term.astype(np.int64)
     unknown: dict[str, int] = {}  # terms of a cut long question that no document uses
     extra_terms, extra_questions = [], []
     for number, text in long_questions.items():
@@ -224,30 +234,39 @@ def _questions(normaliser, term_ids, idf_values, unknown_idf, words_ptr_doc, lon
             known = term_ids.get(t)
             extra_terms.append(known if known is not None else len(term_ids) + unknown.setdefault(t, len(unknown)))
             extra_questions.append(number)
-    term = np.concatenate([term, np.array(extra_terms, dtype=np.int64)])
-    question = np.concatenate([question, np.array(extra_questions, dtype=np.int64)])
-    width = len(term_ids) + len(unknown)
+    width = max(1, len(term_ids) + len(unknown))
     # Distinct terms per question, in order of first occurrence (the order their idf is summed in).
-    pairs, first = _unique_first(question * max(width, 1) + term)
-    pair_question, pair_term = pairs // max(width, 1), pairs % max(width, 1)
+    # Temporaries are dropped as soon as done: a million question terms are 8 MiB per array.
+    keys = np.concatenate([question, np.array(extra_questions, dtype=np.int64)]) * width
+    keys += np.concatenate([term, np.array(extra_terms, dtype=np.int64)])
+    del term, question
+    pairs, first = _unique_first(keys)
+    del keys
+    pair_question, pair_term = (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)
+    del pairs
     order = np.lexsort((first, pair_question))
+    del first
     pair_question, pair_term = pair_question[order], pair_term[order]
+    del order
     per_question = np.bincount(pair_question, minlength=count)
     column = np.arange(len(pair_term)) - np.repeat(_indptr(per_question)[:-1], per_question)
     values = np.concatenate([idf_values, np.full(len(unknown), unknown_idf)])[pair_term]
     mass = np.zeros(count)
     by_column = np.argsort(column, kind="stable")
     bounds = _indptr(np.bincount(column, minlength=1))
+    del column
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         chosen = by_column[start:stop]
         mass[pair_question[chosen]] += values[chosen]  # each question once per column: summed term by term
     kept = per_question > 0  # a question of stop words only is no example
     number = np.cumsum(kept) - 1
     start = _indptr(np.bincount(question_doc[kept], minlength=n))
+    del by_column, values
     known = pair_term < len(term_ids)
-    by_term = np.lexsort((pair_question[known], pair_term[known]))
-    question_ids = number[pair_question[known][by_term]].astype(np.int32)
-    question_indptr = _indptr(np.bincount(pair_term[known], minlength=len(term_ids)))
+    pair_question, pair_term = pair_question[known], pair_term[known]
+    by_term = np.lexsort((pair_question, pair_term))
+    question_ids = number[pair_question[by_term]].astype(np.int32)
+    question_indptr = _indptr(np.bincount(pair_term, minlength=len(term_ids)))
     return start, mass[kept], question_indptr, question_ids
 
 

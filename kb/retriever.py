@@ -49,6 +49,9 @@ QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
 CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
+# Up to this many example questions in all, a question's overlaps are summed over all of them at once
+# (fewer, larger steps); above it, only the candidates' questions are looked up in each term's postings.
+DENSE_QUESTIONS = 50_000
 # A question that shares no noun with an article's title or keywords is probably
 # about something else: "Cronjob einrichten" shares only the verb with the mail-client article.
 OFF_TOPIC_FACTOR = 0.6
@@ -218,11 +221,12 @@ class Index:
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
-        query_terms = {self._term_id[term] for term in query_weights}
-        for doc, similarity in zip(candidates, self._question_similarities(query_weights, total_weight, candidates), strict=True):
+        all_similarities = self._question_similarities(query_weights, total_weight, candidates)
+        on_topic = self._has_topic_term(candidates, query_weights)
+        for doc, similarity, topical in zip(candidates, all_similarities, on_topic, strict=True):
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
             score += QUESTION_SIMILARITY_WEIGHT * similarity
-            if not self._has_topic_term(doc, query_terms):
+            if not topical:
                 score *= OFF_TOPIC_FACTOR
             scores[doc] = min(1.0, max(0.0, score))
             similarities[doc] = similarity
@@ -297,10 +301,13 @@ class Index:
             explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
-    def _has_topic_term(self, doc: int, query_terms: set[int]) -> bool:
-        """Whether a matched question term is a noun of this article's title or keywords."""
-        topic = self.flat.topic_terms[self.flat.topic_indptr[doc] : self.flat.topic_indptr[doc + 1]]
-        return any(term in query_terms for term in topic.tolist())
+    def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:
+        """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
+        _, positions, counts = _ranges(self.flat.topic_indptr, docs)
+        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32)
+        hits = np.isin(self.flat.topic_terms[positions], query_terms)
+        owner = np.repeat(np.arange(len(docs)), counts)
+        return (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist()
 
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
@@ -311,17 +318,19 @@ class Index:
         flat = self.flat
         if not len(flat.question_mass) or not docs:
             return [0.0] * len(docs)
-        starts, stops = flat.question_start[docs], flat.question_start[np.asarray(docs) + 1]
-        counts = stops - starts
-        offsets = np.cumsum(counts) - counts
-        questions = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))  # ascending per document
-        shared = np.zeros(len(questions))
+        offsets, questions, counts = _ranges(flat.question_start, docs)  # questions ascending per document
+        everywhere = len(flat.question_mass) <= DENSE_QUESTIONS
+        shared = np.zeros(len(flat.question_mass) if everywhere else len(questions))
         for term, weight in query_weights.items():
             number = self._term_id[term]
             postings = flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]
-            if len(postings):
+            if everywhere:
+                shared[postings] += weight
+            elif len(postings):
                 found = np.minimum(np.searchsorted(postings, questions), len(postings) - 1)
                 shared[postings[found] == questions] += weight
+        if everywhere:
+            shared = shared[questions]
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -343,6 +352,15 @@ class Index:
 
     def by_id(self, article_id: str) -> Article | None:
         return next((a for a in self.articles if a.id == article_id), None)
+
+
+def _ranges(indptr: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For CSR ``indptr`` and some rows: where each row starts in the result, the entries' positions, the counts."""
+    rows_array = np.asarray(rows, dtype=np.int64)
+    starts = indptr[rows_array]
+    counts = indptr[rows_array + 1] - starts
+    offsets = np.cumsum(counts) - counts
+    return offsets, np.repeat(starts - offsets, counts) + np.arange(int(counts.sum())), counts
 
 
 def _best(values: np.ndarray, count: int) -> list[int]:

@@ -268,7 +268,7 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
         assert len(live) == LIVE_REPLIES  # the newest, with their buttons
         assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
-        assert frozen[1].content.markup.startswith("# Postfach voll")  # the first answer, as Markdown text
+        assert frozen[1].content.plain.startswith("Postfach voll")  # the first answer, as text
         transcript = app.screen.transcript_markdown()
         assert transcript.count("Mein Postfach ist voll") == 3  # every question, however old
         assert transcript.count("# Postfach voll") == 3

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.markdown import Markdown as FrozenMarkdown
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -106,7 +107,7 @@ class ChatScreen(Screen[None]):
         """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go."""
         live = list(self.conversation.query_children(BotMessage))
         for message in live[:-LIVE_REPLIES]:
-            frozen = Static(FrozenMarkdown(_reply_markdown(message.reply)), classes=f"static-reply {message.reply.kind}")
+            frozen = Static(_frozen(message.reply), classes=f"static-reply {message.reply.kind}")
             self.conversation.mount(frozen, after=message)
             message.remove()
 
@@ -212,6 +213,14 @@ class ChatScreen(Screen[None]):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
+
+
+def _frozen(reply: Reply) -> FrozenMarkdown | Text:
+    """What a frozen reply shows: an article as its title and plain text (laid out without parsing
+    Markdown, which for a whole article cost more than the rest of a turn), other replies as Markdown."""
+    if reply.article is not None:
+        return Text.assemble((reply.article.title, "bold"), "\n\n", reply.article.text)
+    return FrozenMarkdown(_reply_markdown(reply))
 
 
 def _reply_markdown(reply: Reply) -> str:

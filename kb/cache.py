@@ -114,7 +114,10 @@ def _store(path: Path, loaded: LoadedIndex) -> None:
     if _fields(Article) != _ARTICLE_FIELDS or _fields(Section) != _SECTION_FIELDS or _fields(Topic) != _TOPIC_FIELDS:
         return  # a record type gained a field this file would drop: no cache rather than a lossy one
     strings: dict[str, int] = {}
-    number = lambda text: strings.setdefault(text, len(strings))  # noqa: E731
+
+    def number(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
     records = {
         "articles": [_article_record(article, number) for article in index.articles],
         "topics": [
@@ -131,12 +134,10 @@ def _store(path: Path, loaded: LoadedIndex) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as stream:
             temporary = Path(stream.name)
-            numpy.savez(
-                stream,
-                records=numpy.frombuffer(json.dumps(records).encode(), dtype=numpy.uint8),
-                strings=numpy.frombuffer(joined.encode(), dtype=numpy.uint8),
-                **index.flat.arrays(),
-            )
+            arrays = index.flat.arrays()
+            arrays["records"] = numpy.frombuffer(json.dumps(records).encode(), dtype=numpy.uint8)
+            arrays["strings"] = numpy.frombuffer(joined.encode(), dtype=numpy.uint8)
+            numpy.savez(stream, **arrays)
         os.replace(temporary, path)
     except OSError:
         if "temporary" in locals():

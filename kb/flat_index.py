@@ -19,6 +19,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ class FlatIndex:
     topic_indptr: np.ndarray  # int64, documents + 1: document d's topic terms (nouns of title and keywords)
     topic_terms: np.ndarray  # int32, sorted per document
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, Any]:
         """The fields as plain arrays (word lists joined), for numpy.savez."""
         saved = {field.name: getattr(self, field.name) for field in fields(self)}
         for name in ("words", "terms"):
@@ -61,7 +62,7 @@ class FlatIndex:
 
     @classmethod
     def from_arrays(cls, saved: dict[str, np.ndarray]) -> FlatIndex:
-        values = {field.name: saved[field.name] for field in fields(cls)}
+        values: dict[str, Any] = {field.name: saved[field.name] for field in fields(cls)}
         for name in ("words", "terms"):
             text = values[name].tobytes().decode()
             values[name] = tuple(text.split("\n")) if text else ()
@@ -72,7 +73,7 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
+def build(documents: Sequence[Any]) -> tuple[FlatIndex, Normaliser]:
     """The flat index over ``documents`` (with ``title``, ``questions``, ``keywords``, ``text``)."""
     n = len(documents)
     # A new word gets the next id on first sight (a C-level counter: this runs once per token).
@@ -123,7 +124,7 @@ def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
     word_stem_word = np.array(order, dtype=np.int32)
     word_stem_term = word_term[word_start[word_stem_word]] if len(order) else np.zeros(0, np.int32)
 
-    questions = _questions(
+    question_start, question_mass, question_indptr, question_ids = _questions(
         normaliser,
         term_ids,
         idf_values,
@@ -143,14 +144,19 @@ def build(documents: Sequence) -> tuple[FlatIndex, Normaliser]:
         idf_values,
         word_stem_word,
         word_stem_term.astype(np.int32),
-        *questions,
+        question_start,
+        question_mass,
+        question_indptr,
+        question_ids,
         topic_indptr,
         topic_terms,
     )
     return flat, normaliser
 
 
-def _postings(tokens, n: int, t_count: int, word_start: np.ndarray, word_term: np.ndarray):
+def _postings(
+    tokens: dict[str, tuple[array[int], array[int]]], n: int, t_count: int, word_start: np.ndarray, word_term: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CSR postings (indptr, doc, weight) and each term's document frequency.
 
     The weighted term frequency of each (term, document) is summed over the fields in order, then saturated
@@ -183,7 +189,7 @@ def _postings(tokens, n: int, t_count: int, word_start: np.ndarray, word_term: n
     return indptr, doc, wtf, df
 
 
-def _array(values: array) -> np.ndarray:
+def _array(values: array[int]) -> np.ndarray:
     return np.frombuffer(values, dtype=np.int32) if len(values) else np.zeros(0, np.int32)
 
 
@@ -208,7 +214,7 @@ def _indptr(counts: np.ndarray) -> np.ndarray:
     return indptr
 
 
-def _expand(word: np.ndarray, doc: np.ndarray, word_start: np.ndarray, word_term: np.ndarray):
+def _expand(word: np.ndarray, doc: np.ndarray, word_start: np.ndarray, word_term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per token (word, document): its terms in order, each with the token's document."""
     lengths = (word_start[1:] - word_start[:-1])[word]
     out_start = np.cumsum(lengths) - lengths
@@ -216,7 +222,16 @@ def _expand(word: np.ndarray, doc: np.ndarray, word_start: np.ndarray, word_term
     return word_term[positions], np.repeat(doc, lengths)
 
 
-def _questions(normaliser, term_ids, idf_values, unknown_idf, words_ptr_doc, long_questions, word_table, n):
+def _questions(
+    normaliser: Normaliser,
+    term_ids: dict[str, int],
+    idf_values: np.ndarray,
+    unknown_idf: float,
+    words_ptr_doc: tuple[np.ndarray, np.ndarray, np.ndarray],
+    long_questions: dict[int, str],
+    word_table: tuple[np.ndarray, np.ndarray],
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Example questions: idf mass of their distinct terms, and term → questions postings.
 
     A question's terms are those of its words as a question (cut to the first MAX_TERMS words); for a
@@ -229,11 +244,11 @@ def _questions(normaliser, term_ids, idf_values, unknown_idf, words_ptr_doc, lon
     term, question = _expand(question_words, np.repeat(np.arange(count), lengths), word_start, word_term)
     unknown: dict[str, int] = {}  # terms of a cut long question that no document uses
     extra_terms, extra_questions = [], []
-    for number, text in long_questions.items():
+    for long_question, text in long_questions.items():
         for t in normaliser.terms(text):
-            known = term_ids.get(t)
-            extra_terms.append(known if known is not None else len(term_ids) + unknown.setdefault(t, len(unknown)))
-            extra_questions.append(number)
+            found = term_ids.get(t)
+            extra_terms.append(found if found is not None else len(term_ids) + unknown.setdefault(t, len(unknown)))
+            extra_questions.append(long_question)
     width = max(1, len(term_ids) + len(unknown))
     # Distinct terms per question, in order of first occurrence (the order their idf is summed in).
     # Temporaries are dropped as soon as done: a million question terms are 8 MiB per array.
@@ -270,7 +285,7 @@ def _questions(normaliser, term_ids, idf_values, unknown_idf, words_ptr_doc, lon
     return start, mass[kept], question_indptr, question_ids
 
 
-def _topics(documents, normaliser: Normaliser, term_ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def _topics(documents: Sequence[Any], normaliser: Normaliser, term_ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Per document, the nouns (and names like SMTP, 993) of its title and keywords: what it is about.
 
     German writes nouns with a capital letter, so a lower-case word there is a verb or adjective

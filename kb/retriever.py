@@ -29,7 +29,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 import numpy as np
 from rapidfuzz import process
@@ -307,7 +307,7 @@ class Index:
         query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32)
         hits = np.isin(self.flat.topic_terms[positions], query_terms)
         owner = np.repeat(np.arange(len(docs)), counts)
-        return (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist()
+        return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
 
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
@@ -374,7 +374,7 @@ def _best(values: np.ndarray, count: int) -> list[int]:
         cut = len(chosen) - count
         keep = chosen >= np.partition(chosen, cut)[cut]
         positions, chosen = positions[keep], chosen[keep]
-    return positions[np.argsort(-chosen, kind="stable")[:count]].tolist()
+    return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
 
 
 def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:

@@ -97,6 +97,7 @@ class Ranking:
     topic: Topic | None  # the out-of-scope topic, when it explains the message better than every article
     features: Features
     section: Section | None = None  # the passage of the top article that answers, when one stands out
+    core: str = ""  # the message without greeting and signature: what the classifier reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ class Index:
     def __init__(self, articles: Sequence[Article], topics: Sequence[Topic] = (), calibration: Calibration | None = None):
         self.articles = tuple(articles)
         self.topics = tuple(topics)
-        self.calibration = calibration or load_calibration()
+        self._calibration = calibration
         self.errors = ErrorPatterns(self.articles)
         # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
         # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
@@ -170,6 +171,13 @@ class Index:
                 self._word_stems[word] = terms[0]
         self._words_by_length = _group_by_length(self._word_stems)
         self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @property
+    def calibration(self) -> Calibration:
+        """The shipped calibration unless one was given; read when first needed, so ``--fit`` can replace a stale one."""
+        if self._calibration is None:
+            self._calibration = load_calibration()
+        return self._calibration
 
     def _index_questions(self) -> None:
         """Every example question of every document, as arrays searched in one pass per question term.
@@ -344,7 +352,7 @@ class Index:
         )
         topic = self.topics[best_topic - n] if best_topic is not None and topic_score > top else None
         section = self._sections.best(top_id, whole.query_weights) if top_id is not None else None
-        return Ranking(hits, topic, features, section)
+        return Ranking(hits, topic, features, section, message.core)
 
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
@@ -411,17 +419,19 @@ def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
     """answer (confident), suggest (the top three probably hold it) or none.
 
     The probabilities come from the calibration fitted on labelled questions
-    (``faqbot eval --fit``); its thresholds keep wrong confident answers rare.
+    (``faqbot eval --fit``): the ranking's features and the text classifier's
+    verdict on the top article; its thresholds keep wrong confident answers rare.
     A "none" result may still carry weak hits as hints.
     """
     hits = [hit for hit in ranking.hits if hit.score >= HINT_MIN_SCORE]
-    probability = calibration.answer_probability(ranking.features)
+    verdict = calibration.verdict(ranking.core, ranking.hits[0].article.id if ranking.hits else None)
+    probability = calibration.answer_probability(ranking.features, verdict)
     if ranking.topic is not None or not hits:
         return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), topic=ranking.topic, probability=probability)
     if probability >= calibration.answer_threshold:
         answer, others = hits[0], tuple(hits[1 : 1 + SUGGESTIONS])
         return Result(question, "answer", answer, others, probability=probability, section=ranking.section)
-    if calibration.top3_probability(ranking.features) >= calibration.suggest_threshold:
+    if calibration.top3_probability(ranking.features, verdict) >= calibration.suggest_threshold:
         return Result(question, "suggest", None, tuple(hits[:SUGGESTIONS]), probability=probability)
     return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), probability=probability)
 

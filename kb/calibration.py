@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,7 @@ class Features:
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(field.name for field in fields(Features))
+NO_FEATURES = Features(*(0 for _ in FEATURE_NAMES))  # a ranking without any article
 _WORDS = FEATURE_NAMES.index("words")
 _UNKNOWN_NOUNS = FEATURE_NAMES.index("unknown_nouns")
 DECISION_NAMES = FEATURE_NAMES + VERDICT_NAMES  # what the regression reads, in this order
@@ -65,8 +67,11 @@ class Calibration:
     fitted_on: str = ""  # what it was fitted on, for the README and the curious
     classifier: Classifier | None = None  # its verdict is part of what the regression reads
 
-    def verdict(self, text: str, top_article: str | None) -> Verdict:
-        return self.classifier.verdict(text, top_article) if self.classifier else NO_VERDICT
+    def verdicts(self, text: str, articles: Sequence[str]) -> tuple[Verdict, ...]:
+        """The classifier's verdict on each of ``articles`` for ``text``."""
+        if self.classifier is None:
+            return tuple(NO_VERDICT for _ in articles)
+        return self.classifier.verdicts(text, articles)
 
     @staticmethod
     def _probability(weights: tuple[float, ...], features: Features, verdict: Verdict) -> float:

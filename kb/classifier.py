@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,16 +57,22 @@ def term_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float
 class Verdict:
     """What the classifier says about the retriever's top article."""
 
-    top: float  # probability that the top article is the one
+    top: float  # probability that the article is the one
     outside: float  # probability that no article answers the message
-    agrees: float  # 1 when the classifier's own first choice is the top article
+    agrees: float  # 1 when the classifier's own first choice is this article
+    known: bool = True  # False: the article was added after the classifier was fitted
 
     def vector(self) -> list[float]:
         return [self.top, self.outside, self.agrees]
 
+    @property
+    def preference(self) -> float:
+        """How much the classifier speaks for this article against the others (nothing when it does not know it)."""
+        return self.top if self.known else 0.0
+
 
 VERDICT_NAMES = ("classifier_top", "classifier_outside", "classifier_agrees")
-NO_VERDICT = Verdict(0.0, 0.0, 0.0)  # no classifier fitted: the regression's weights for these are 0 then
+NO_VERDICT = Verdict(0.0, 0.0, 0.0, known=False)  # no classifier fitted: the regression's weights for these are 0
 
 
 class Classifier:
@@ -97,21 +103,25 @@ class Classifier:
         probabilities: np.ndarray = exp / exp.sum()
         return probabilities
 
-    def verdict(self, text: str, top_article: str | None) -> Verdict:
-        """The classifier's view of ``top_article`` for ``text``.
+    def verdicts(self, text: str, articles: Sequence[str]) -> tuple[Verdict, ...]:
+        """The classifier's view of each of ``articles`` for ``text``.
 
         An article added after the classifier was fitted is unknown to it; then the
         classifier can still say whether the message is in scope at all, and that
         share stands for the article (refit with ``faqbot eval … --fit`` to do better).
         """
-        if top_article is None:
-            return NO_VERDICT
+        if not articles:
+            return ()
         p = self.probabilities(text)
         outside = float(p[self._column[OUTSIDE]]) if OUTSIDE in self._column else 0.0
         first = self.classes[int(p.argmax())]
-        if top_article in self._column:
-            return Verdict(float(p[self._column[top_article]]), outside, float(first == top_article))
-        return Verdict(1.0 - outside, outside, float(first != OUTSIDE))
+
+        def verdict(article: str) -> Verdict:
+            if article in self._column:
+                return Verdict(float(p[self._column[article]]), outside, float(first == article))
+            return Verdict(1.0 - outside, outside, float(first != OUTSIDE), known=False)
+
+        return tuple(verdict(article) for article in articles)
 
     def knows(self, article_id: str) -> bool:
         return article_id in self._column

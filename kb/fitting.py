@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from faqbot.kb.calibration import DECISION_NAMES, Calibration
-from faqbot.kb.classifier import OUTSIDE, Classifier, Verdict, grams, term_weights
+from faqbot.kb.classifier import OUTSIDE, Classifier, grams, term_weights
 from faqbot.kb.evaluation import Outcome
-from faqbot.kb.retriever import Index
+from faqbot.kb.retriever import Choice, Index, choose
 
 # Budgets for the thresholds, a little under the promises (≤ 1 % wrong confident answers in scope,
 # ≤ 3 % out of scope, ≥ 95 % out-of-scope rejected), because a threshold fitted on some questions
@@ -93,30 +93,30 @@ def fit_classifier(examples: Sequence[Example]) -> Classifier | None:
     return Classifier(list(model.classes_), terms, idf, coef, bias)
 
 
-def _verdicts(outcomes: Sequence[Outcome], examples: Sequence[Example]) -> list[Verdict]:
-    """Each outcome's verdict from a classifier fitted without it (folds inside the fitting set)."""
+def _choices(outcomes: Sequence[Outcome], examples: Sequence[Example]) -> list[Choice]:
+    """Each outcome's choice, made with a classifier fitted without it (folds inside the fitting set)."""
     order = list(range(len(outcomes)))
     random.Random(FOLD_SEED).shuffle(order)
     fold_of = {i: position % INNER_FOLDS for position, i in enumerate(order)}
-    verdicts: list[Verdict | None] = [None] * len(outcomes)
+    choices: list[Choice | None] = [None] * len(outcomes)
     for fold in range(INNER_FOLDS):
         training = [(o.ranking.core, label_of(o)) for i, o in enumerate(outcomes) if fold_of[i] != fold]
-        classifier = fit_classifier([*examples, *training])
-        calibration = Calibration((), (), 1.0, 1.0, classifier=classifier)
+        calibration = Calibration((), (), 1.0, 1.0, classifier=fit_classifier([*examples, *training]))
         for i, outcome in enumerate(outcomes):
             if fold_of[i] == fold:
-                verdicts[i] = calibration.verdict(outcome.ranking.core, _top(outcome))
-    return [v for v in verdicts if v is not None]
+                choices[i] = choose(outcome.ranking, calibration)
+    return [choice for choice in choices if choice is not None]
+
+
+def _chose_right(outcome: Outcome, choice: Choice) -> bool:
+    hits = outcome.ranking.hits
+    return outcome.in_scope and bool(hits) and hits[choice.position].article.id in outcome.case.expected
 
 
 def fitter_for(index: Index) -> Callable[[Sequence[Outcome]], Calibration]:
     """``fit`` with the index's own examples, for ``cross_validate``."""
     examples = examples_of(index)
     return lambda outcomes: fit(outcomes, examples)
-
-
-def _top(outcome: Outcome) -> str | None:
-    return outcome.ranking.hits[0].article.id if outcome.ranking.hits else None
 
 
 def _lowest_threshold(probabilities: list[float], allowed: Callable[[float], bool]) -> float:
@@ -133,16 +133,16 @@ def fit(outcomes: Sequence[Outcome], examples: Sequence[Example] = (), fitted_on
     The regression learns how far to trust the classifier from verdicts on questions that
     classifier never saw, as it will be at run time.
     """
-    verdicts = _verdicts(outcomes, examples)
+    choices = _choices(outcomes, examples)
     classifier = fit_classifier([*examples, *((o.ranking.core, label_of(o)) for o in outcomes)])
-    vectors = [o.ranking.features.vector() + v.vector() for o, v in zip(outcomes, verdicts, strict=True)]
-    top1 = [int(o.in_scope and o.rank == 1) for o in outcomes]
+    vectors = [c.features.vector() + c.verdict.vector() for c in choices]
+    top1 = [int(_chose_right(o, c)) for o, c in zip(outcomes, choices, strict=True)]
     top3 = [int(o.in_scope and o.rank is not None and o.rank <= 3) for o in outcomes]
     answer_weights = _logistic(vectors, top1)
     top3_weights = _logistic(vectors, top3)
     draft = Calibration(answer_weights, top3_weights, 1.0, 1.0)
-    p_answer = [draft.answer_probability(o.ranking.features, v) for o, v in zip(outcomes, verdicts, strict=True)]
-    p_top3 = [draft.top3_probability(o.ranking.features, v) for o, v in zip(outcomes, verdicts, strict=True)]
+    p_answer = [draft.answer_probability(c.features, c.verdict) for c in choices]
+    p_top3 = [draft.top3_probability(c.features, c.verdict) for c in choices]
     # An out-of-scope topic always wins: such questions can never be answered, whatever p says.
     answerable = [o.ranking.topic is None and bool(o.ranking.hits) for o in outcomes]
     inside = [i for i, o in enumerate(outcomes) if o.in_scope]

@@ -19,8 +19,9 @@ Scoring, for each article and each word of the question:
   question is scaled down.
 
 The score is a weighted mean of coverage and similarity, in 0..1; ``decide``
-turns the ranked hits into answer / suggest / none with thresholds chosen by
-``benchmarks/tune_thresholds.py`` (README: "How the thresholds were chosen").
+turns the ranked hits into answer / suggest / none with the calibration
+(kb/calibration.py: the ranking's features and the text classifier's verdict,
+README: "How the decision is calibrated").
 """
 
 from __future__ import annotations

@@ -143,9 +143,11 @@ def test_shipped_articles_found_from_another_folder(tmp_path):
 def test_kb_check_warns_about_everyday_keywords_but_passes(write_article, capsys):
 
     # An id the shipped calibration knows, so the keyword is the only hint.
-    folder = write_article("a.md", VALID_FRONT.format(id="postfach-voll").replace("  - eins", "  - viele\n  - Winmail"))
+    folder = write_article(
+        "postfach-voll.md", VALID_FRONT.format(id="postfach-voll").replace("  - eins", "  - viele\n  - Winmail")
+    )
     assert main(["kb", "check", "--articles", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "a.md:8: Hinweis: Das Stichwort „viele“ ist ein sehr häufiges Wort" in out
+    assert "postfach-voll.md:8: Hinweis: Das Stichwort „viele“ ist ein sehr häufiges Wort" in out
     assert "Winmail" not in out
     assert "1 Hinweis(e)" in out

@@ -60,10 +60,11 @@ class Verdict:
     top: float  # probability that the article is the one
     outside: float  # probability that no article answers the message
     agrees: float  # 1 when the classifier's own first choice is this article
+    lead: float = 0.0  # its probability minus the best other candidate's: how clearly it prefers this one
     known: bool = True  # False: the article was added after the classifier was fitted
 
     def vector(self) -> list[float]:
-        return [self.top, self.outside, self.agrees]
+        return [self.top, self.outside, self.agrees, self.lead]
 
     @property
     def preference(self) -> float:
@@ -71,7 +72,7 @@ class Verdict:
         return self.top if self.known else 0.0
 
 
-VERDICT_NAMES = ("classifier_top", "classifier_outside", "classifier_agrees")
+VERDICT_NAMES = ("classifier_top", "classifier_outside", "classifier_agrees", "classifier_lead")
 NO_VERDICT = Verdict(0.0, 0.0, 0.0, known=False)  # no classifier fitted: the regression's weights for these are 0
 
 
@@ -116,12 +117,16 @@ class Classifier:
         outside = float(p[self._column[OUTSIDE]]) if OUTSIDE in self._column else 0.0
         first = self.classes[int(p.argmax())]
 
-        def verdict(article: str) -> Verdict:
-            if article in self._column:
-                return Verdict(float(p[self._column[article]]), outside, float(first == article))
-            return Verdict(1.0 - outside, outside, float(first != OUTSIDE), known=False)
+        known = [float(p[self._column[article]]) if article in self._column else None for article in articles]
 
-        return tuple(verdict(article) for article in articles)
+        def verdict(i: int, article: str) -> Verdict:
+            own = known[i]
+            if own is None:
+                return Verdict(1.0 - outside, outside, float(first != OUTSIDE), known=False)
+            others = [other for j, other in enumerate(known) if j != i and other is not None]
+            return Verdict(own, outside, float(first == article), own - max(others, default=0.0))
+
+        return tuple(verdict(i, article) for i, article in enumerate(articles))
 
     def knows(self, article_id: str) -> bool:
         return article_id in self._column

@@ -123,6 +123,7 @@ def _choices(outcomes: Sequence[Outcome], examples: Sequence[Example]) -> list[C
     choices: list[Choice | None] = [None] * len(outcomes)
     for fold in range(INNER_FOLDS):
         training = [(o.ranking.core, label_of(o)) for i, o in enumerate(outcomes) if fold_of[i] != fold]
+        # Only the classifier matters for a choice; the regression is what is being fitted.
         calibration = Calibration((), (), 1.0, 1.0, classifier=fit_classifier([*examples, *training]))
         for i, outcome in enumerate(outcomes):
             if fold_of[i] == fold:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from conftest import DATA, VALID_FRONT
 from faqbot.bot.cli.main import main
@@ -106,3 +107,16 @@ def test_the_section_of_an_article_picked_from_a_list(index):
     assert index.section_for(article, "zertifikat fehler outlook").anchor == "zertifikatsfehler-mit-mail-ihredomain-tld"
     assert index.section_for(article, "port smtp").anchor == "verschluesselung-und-ports"
     assert index.section_for(article, "") is None
+
+
+def test_section_questions_are_not_copied_from_the_labelled_files(shipped):
+    """The authors' section questions (and the introduction's) must not be near-copies of a labelled question."""
+    questions = [question for article in shipped.articles for section in article.sections for question in section.questions]
+    assert len(questions) >= 100
+    copied = []
+    for name in ("sections.tsv", "corpus.tsv", "unseen.tsv", "questions.tsv"):
+        for case in read_cases(DATA / name):
+            match = process.extractOne(case.question, questions, scorer=fuzz.ratio, score_cutoff=90)
+            if match is not None:
+                copied.append((name, case.line, case.question, match[0]))
+    assert not copied, copied

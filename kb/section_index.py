@@ -8,10 +8,11 @@ article's sections use it — a term every section uses (the article's topic,
 "Postfach" in the full-mailbox article) weighs nothing there. The section that
 explains the most answers; the introduction winning, a tie with it, or no
 section explaining anything all mean: show the whole article. (Excluding the
-title's terms, thresholds on the share or the lead, showing short articles
-whole, lending the article's example questions to sections and adding the best
-single example question's overlap were measured and found no better:
-README, "Sections".)
+title's terms, thresholds on the winner's share or lead, favouring or
+penalising the introduction, BM25 length normalisation of sections, showing
+short articles whole, lending the article's example questions to sections and
+adding the best single example question's overlap were measured and found no
+better: README, "Sections".)
 """
 
 from __future__ import annotations

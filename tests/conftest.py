@@ -114,6 +114,16 @@ async def ask_chat(pilot, text: str):
     return pilot.app.screen.query(BotMessage).last()
 
 
+async def paste(pilot, text: str) -> None:
+    """Put text into the focused field in one go, as a paste does (and as the field's Changed reports it).
+
+    For fields whose typing is not what a test is about: each typed key costs a full round through
+    the app, and live updates run once per key. Typing itself is kept where it matters (the console's
+    search as you type, the helpers' live fields, the chat's history)."""
+    pilot.app.focused.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
 async def click_visible(pilot, widget) -> None:
     """Click a widget as a customer does: scroll to it first (answers are shown from their top)."""
     widget.scroll_visible(animate=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList, Select
 
-from conftest import pick_from_palette, wait_until
+from conftest import paste, pick_from_palette, wait_until
 from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
 
 SIZE = (120, 40)
@@ -125,7 +125,8 @@ async def test_everything_by_keyboard(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"smtp")
+        assert app.focused is app.screen.query_one("#search")  # typing goes there at once (typed in the tests above)
+        await paste(pilot, "smtp")
         await settle(pilot)
         await pilot.press("tab", "tab")  # category select, then the result list
         assert app.focused is app.screen.query_one("#results")

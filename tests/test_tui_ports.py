@@ -11,7 +11,7 @@ from mailservers import MailServer
 from textual.widgets import DataTable, Input, Static
 from textual.widgets._data_table import default_cell_formatter
 
-from conftest import open_helper, wait_until
+from conftest import open_helper, paste, wait_until
 from faqbot.bot.tui.screens.ports import PortsScreen
 
 SIZE = (120, 50)
@@ -42,7 +42,7 @@ async def open_ports(pilot) -> PortsScreen:
 async def check_first_row_against(pilot, host: str) -> PortsScreen:
     """Server s012, another host to test, then "Verbindung testen" on the first row (IMAP 993)."""
     screen = await open_ports(pilot)
-    await pilot.press(*"s012")
+    await paste(pilot, "s012")  # typed key by key in test_settings_follow_the_server_number
     screen.query_one("#test-host", Input).value = host
     await pilot.pause()
     await pilot.click("#test")
@@ -105,7 +105,7 @@ async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_serve
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
-        await pilot.press(*"s012")
+        await paste(pilot, "s012")
         screen.query_one("#test-host", Input).value = f"localhost:{imap_server}"
         await pilot.pause()
         table = screen.query_one("#entries", DataTable)
@@ -133,7 +133,7 @@ async def test_save_autoconfig(make_app, tmp_path):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
-        await pilot.press(*"s012")
+        await paste(pilot, "s012")
         screen.query_one("#email", Input).value = "info@example.de"
         await pilot.pause()
         await pilot.click("#save-autoconfig")
@@ -174,7 +174,7 @@ async def test_save_outlook_autodiscover(make_app, tmp_path):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await open_ports(pilot)
-        await pilot.press(*"s012")
+        await paste(pilot, "s012")
         await pilot.pause()
         await pilot.click("#save-autodiscover")
         await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-autodiscover-s012-*.xml")))
@@ -190,7 +190,7 @@ async def test_settings_copy_as_ticket_text(make_app, notes, monkeypatch, tmp_pa
     app = make_app("agent")
     async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         screen = await open_ports(pilot)
-        await pilot.press(*"s047")
+        await paste(pilot, "s047")
         screen.query_one("#email", Input).value = "info@gartenbau-huber.de"
         await pilot.pause()
         await pilot.press("f3")

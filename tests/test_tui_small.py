@@ -6,7 +6,7 @@ from textual.geometry import Region
 from textual.widgets import Label, OptionList
 from textual.widgets._markdown import MarkdownFence
 
-from conftest import open_helper, type_in_palette, wait_until
+from conftest import open_helper, paste, type_in_palette, wait_until
 from faqbot.bot.tui.screens.spf import SpfScreen
 
 SMALL = (80, 24)
@@ -55,8 +55,7 @@ async def test_spf_options_and_record_fit(make_app):
     app = make_app("agent")
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_helper(pilot, "spf", SpfScreen)
-        await pilot.press(*"gartenbau-huber.de")
-        await pilot.pause()
+        await paste(pilot, "gartenbau-huber.de")
         visible = app.screen.region
         for selector in ("#build-a", "#build-mx", "#build-provider", "#build-result", "#copy-record", "#copy-zone"):
             region = screen.query_one(selector).region

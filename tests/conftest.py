@@ -11,6 +11,19 @@ from faqbot.kb.retriever import Index
 DATA = Path(__file__).parent / "data"
 
 
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """``-n auto``: one worker more than there are cores.
+
+    A good part of the suite waits rather than computes (real servers starting, DNS timeouts, the
+    served chat's idle timers, browsers): with one worker per core a core idles while its worker
+    waits. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set (None: xdist's own rule)."""
+    import os
+
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
+
+
 @pytest.fixture(scope="session")
 def shipped():
     return load_articles(shipped_articles_dir())

@@ -36,6 +36,9 @@ def imap_server(ca, tmp_path, monkeypatch):
 
 
 async def open_ports(pilot) -> PortsScreen:
+    # Opened over the chat: the same screen as over the console (HelperScreens builds it the same way
+    # in both modes), and the chat starts in a third of the console's time. The console's ways to it
+    # (F4, the palette) are tested in test_tui_shift.py and test_tui_spf.py.
     return await open_helper(pilot, "ports", PortsScreen)
 
 
@@ -73,7 +76,7 @@ async def test_tls_ports_answer_opens_the_helper(make_app):
 
 
 async def test_settings_follow_the_server_number(make_app):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
         await pilot.press(*"s12")
@@ -87,7 +90,7 @@ async def test_settings_follow_the_server_number(make_app):
 
 
 async def test_bad_server_number_says_what_to_enter(make_app):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
         await pilot.press(*"x12")
@@ -96,7 +99,7 @@ async def test_bad_server_number_says_what_to_enter(make_app):
 
 
 async def test_testing_needs_a_server_number(make_app, notes):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await open_ports(pilot)
         await pilot.click("#test")
@@ -107,7 +110,7 @@ async def test_testing_needs_a_server_number(make_app, notes):
 
 
 async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_server):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
         await paste(pilot, "s012")
@@ -127,7 +130,7 @@ async def test_connection_test_runs_in_a_worker_and_reports(make_app, imap_serve
 
 
 async def test_failed_test_is_explained(make_app):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await check_first_row_against(pilot, "127.0.0.1:1")
         assert cell(screen, "imap-993").startswith("Fehler")
@@ -135,7 +138,7 @@ async def test_failed_test_is_explained(make_app):
 
 
 async def test_save_autoconfig(make_app, tmp_path):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
         await paste(pilot, "s012")
@@ -157,7 +160,7 @@ async def test_restricted_mode_has_no_free_host_field(make_app):
 
 
 async def test_typed_host_in_the_result_is_not_markup(make_app):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await check_first_row_against(pilot, "[b]x[/b].invalid")
         shown = default_cell_formatter(screen.query_one("#entries", DataTable).get_cell("imap-993", "result"))
@@ -167,7 +170,7 @@ async def test_typed_host_in_the_result_is_not_markup(make_app):
 
 async def test_bad_host_name_is_explained_and_the_app_stays(make_app):
     # both bad names on one screen, one after the other (one app start-up, not two)
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ports(pilot)
         await paste(pilot, "s012")
@@ -179,7 +182,7 @@ async def test_bad_host_name_is_explained_and_the_app_stays(make_app):
 
 
 async def test_save_outlook_autodiscover(make_app, tmp_path):
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_ports(pilot)
         await paste(pilot, "s012")
@@ -195,7 +198,7 @@ async def test_save_outlook_autodiscover(make_app, tmp_path):
 
 async def test_settings_copy_as_ticket_text(make_app, notes, monkeypatch, tmp_path):
     monkeypatch.setenv("FAQBOT_COPY_FILE", "0")
-    app = make_app("agent")
+    app = make_app()
     async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         screen = await open_ports(pilot)
         await paste(pilot, "s047")

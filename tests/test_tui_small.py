@@ -52,7 +52,7 @@ async def test_result_titles_wrap_at_word_boundaries(make_app):
 
 
 async def test_spf_options_and_record_fit(make_app):
-    app = make_app("agent")
+    app = make_app()  # the helper is the same over the chat, which starts faster than the console
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_helper(pilot, "spf", SpfScreen)
         await paste(pilot, "gartenbau-huber.de")

@@ -11,6 +11,7 @@ from faqbot.kb.retriever import Index
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error when it is not loaded
 def pytest_xdist_auto_num_workers(config) -> int | None:
     """``-n auto``: one worker more than there are cores.
 

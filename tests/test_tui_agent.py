@@ -151,3 +151,18 @@ async def test_markup_in_the_search_is_harmless(make_app):
         await pilot.click("#search")
         await pilot.click("#results")
         assert app.return_code is None and type(app.screen).__name__ == "AgentScreen"
+
+
+async def test_the_chats_answer_comes_first_even_when_it_is_not_the_retrievers_first_hit(make_app):
+    # The retriever puts the full-mailbox article (its step "Anmelden") first; the decision, with the
+    # classifier's second opinion, answers with the webmail article — and the console shows what the chat says.
+    question = "wie logge ich mich ins webmail ein"
+    app = make_app("agent")
+    assert app.index.rank(question).hits[0].article.id == "postfach-voll"
+    assert app.index.ask(question).answer.article.id == "webmail-zugang"
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, question)
+        assert result_ids(app)[:2] == ["webmail-zugang", "postfach-voll"]
+        results = app.screen.query_one("#results", OptionList)
+        assert "unsicher" not in str(results.get_option_at_index(0).prompt)
+        assert "unsicher" in str(results.get_option_at_index(1).prompt)

@@ -1,21 +1,27 @@
 """From the features of a ranking to a probability that the top article is right.
 
-A logistic regression, fitted at development time on labelled questions
-(``faqbot eval FILE --fit``, scikit-learn, in the ``fit`` extra), stored as
-data in ``kb/data/calibration.json`` and applied here with plain arithmetic.
-Its thresholds are chosen at fitting time so that confident wrong answers stay
-rare (README: "How the decision is calibrated").
+A logistic regression over the ranking's features and the text classifier's
+verdict on the top article (kb/classifier.py), fitted at development time on
+labelled questions (``faqbot eval FILE --fit``, scikit-learn, in the ``fit``
+extra), stored as data in ``kb/data/calibration.json`` (the classifier beside
+it in ``calibration.npz``) and applied here with plain arithmetic. Its
+thresholds are chosen at fitting time so that confident wrong answers stay rare
+(README: "How the decision is calibrated").
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 
+from faqbot.kb.classifier import NO_VERDICT, VERDICT_NAMES, Classifier, Verdict
+
 CALIBRATION_FILE = "calibration.json"
+CLASSIFIER_FILE = "calibration.npz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +51,10 @@ class Features:
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(field.name for field in fields(Features))
+NO_FEATURES = Features(*(0 for _ in FEATURE_NAMES))  # a ranking without any article
 _WORDS = FEATURE_NAMES.index("words")
 _UNKNOWN_NOUNS = FEATURE_NAMES.index("unknown_nouns")
+DECISION_NAMES = FEATURE_NAMES + VERDICT_NAMES  # what the regression reads, in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,33 +63,52 @@ class Calibration:
     top3_weights: tuple[float, ...]
     answer_threshold: float  # answer when P(top article right) reaches this
     suggest_threshold: float  # else "Meinten Sie …?" when P(right article among the top 3) reaches this
-    features: tuple[str, ...] = FEATURE_NAMES
+    features: tuple[str, ...] = DECISION_NAMES
     fitted_on: str = ""  # what it was fitted on, for the README and the curious
+    classifier: Classifier | None = None  # its verdict is part of what the regression reads
+
+    def verdicts(self, text: str, articles: Sequence[str]) -> tuple[Verdict, ...]:
+        """The classifier's verdict on each of ``articles`` for ``text``."""
+        if self.classifier is None:
+            return tuple(NO_VERDICT for _ in articles)
+        return self.classifier.verdicts(text, articles)
 
     @staticmethod
-    def _probability(weights: tuple[float, ...], features: Features) -> float:
-        z = weights[0] + sum(w * x for w, x in zip(weights[1:], features.vector(), strict=True))
+    def _probability(weights: tuple[float, ...], features: Features, verdict: Verdict) -> float:
+        values = features.vector() + verdict.vector()
+        z = weights[0] + sum(w * x for w, x in zip(weights[1:], values, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def answer_probability(self, features: Features) -> float:
-        return self._probability(self.answer_weights, features)
+    def answer_probability(self, features: Features, verdict: Verdict = NO_VERDICT) -> float:
+        return self._probability(self.answer_weights, features, verdict)
 
-    def top3_probability(self, features: Features) -> float:
-        return self._probability(self.top3_weights, features)
+    def top3_probability(self, features: Features, verdict: Verdict = NO_VERDICT) -> float:
+        return self._probability(self.top3_weights, features, verdict)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
+        data = asdict(self)
+        del data["classifier"]  # arrays, saved beside the JSON
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: Path) -> None:
+        """The regression as JSON at ``path``, the classifier's arrays beside it (same name, ``.npz``)."""
         path.write_text(self.to_json(), encoding="utf-8")
+        if self.classifier is not None:
+            self.classifier.save(path.with_suffix(".npz"))
+
+
+# Answers nothing: for rankings that are about to be fitted on (and a stale shipped file cannot block that).
+UNFITTED = Calibration((-50.0,) + (0.0,) * len(DECISION_NAMES), (-50.0,) + (0.0,) * len(DECISION_NAMES), 1.0, 1.0)
 
 
 def load_calibration() -> Calibration:
     """The shipped calibration; it must match the features this code computes."""
-    text = resources.files("faqbot.kb").joinpath("data", CALIBRATION_FILE).read_text(encoding="utf-8")
-    data = json.loads(text)
-    if tuple(data["features"]) != FEATURE_NAMES:
+    folder = resources.files("faqbot.kb").joinpath("data")
+    data = json.loads(folder.joinpath(CALIBRATION_FILE).read_text(encoding="utf-8"))
+    if tuple(data["features"]) != DECISION_NAMES:
         raise ValueError(f"{CALIBRATION_FILE} was fitted on other features; refit with `faqbot eval FILE --fit`")
+    with resources.as_file(folder.joinpath(CLASSIFIER_FILE)) as path:
+        classifier = Classifier.load(path) if path.is_file() else None
     return Calibration(
         tuple(data["answer_weights"]),
         tuple(data["top3_weights"]),
@@ -89,4 +116,5 @@ def load_calibration() -> Calibration:
         float(data["suggest_threshold"]),
         tuple(data["features"]),
         data.get("fitted_on", ""),
+        classifier,
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faqbot.kb.calibration import Calibration
+from faqbot.kb.calibration import UNFITTED, Calibration
 from faqbot.kb.retriever import Index, Ranking, Result, decide
 
 OUT_OF_SCOPE = "-"
@@ -174,12 +174,13 @@ def read_cases(path: Path) -> list[Case]:
     return cases
 
 
-def evaluate(index: Index, cases: Sequence[Case]) -> Report:
-    """Every case decided by the index's own (shipped) calibration."""
+def evaluate(index: Index, cases: Sequence[Case], calibration: Calibration | None = None) -> Report:
+    """Every case decided by the given calibration, else by the index's own (shipped) one."""
+    calibration = calibration or index.calibration
     report = Report()
     for case in cases:
         ranking = index.rank(case.question)
-        report.outcomes.append(Outcome(case, decide(case.question, ranking, index.calibration), ranking))
+        report.outcomes.append(Outcome(case, decide(case.question, ranking, calibration), ranking))
     return report
 
 
@@ -199,7 +200,7 @@ Fitter = Callable[[Sequence[Outcome]], Calibration]
 
 def cross_validate(index: Index, cases: Sequence[Case], folds: int, fit: Fitter) -> Report:
     """Each case decided by a calibration fitted on the other folds only."""
-    shipped = evaluate(index, cases).outcomes  # rankings do not depend on the calibration
+    shipped = evaluate(index, cases, UNFITTED).outcomes  # rankings do not depend on the calibration
     assignment = folds_of(cases, folds)
     report = Report(cross_validated=folds)
     decided: list[Outcome | None] = [None] * len(cases)

@@ -1,4 +1,4 @@
-"""`faqbot kb check`'s warning about keywords that are everyday words.
+"""`faqbot kb check`'s hints: keywords that are everyday words, articles the calibration does not know yet.
 
 A keyword says what an article is about. "viele", "Leute" or "Kunden" occur in
 questions about anything, so as keywords they pull unrelated questions to the
@@ -8,7 +8,7 @@ read only here, never on the answering path (importing wordfreq takes ~0.3 s).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from faqbot.kb.article import Article
 from faqbot.kb.loader import Problem
@@ -41,3 +41,20 @@ def common_keyword_warnings(articles: Sequence[Article]) -> list[Problem]:
                     )
                 )
     return warnings
+
+
+def unknown_to_classifier_warnings(articles: Sequence[Article], known: Callable[[str], bool]) -> list[Problem]:
+    """Articles the shipped classifier was not fitted on: they are answered less often until a refit."""
+    return [
+        Problem(
+            article.path or article.id,  # type: ignore[arg-type]
+            0,
+            f"Hinweis: Der Artikel „{article.id}“ ist der Kalibrierung noch unbekannt; er wird seltener sicher "
+            "beantwortet, bis sie neu angepasst ist: faqbot eval tests/data/corpus.tsv tests/data/questions.tsv --fit "
+            "(README: „How the decision is calibrated“).",
+            fatal=False,
+            warning=True,
+        )
+        for article in articles
+        if not known(article.id)
+    ]

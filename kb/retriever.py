@@ -19,8 +19,9 @@ Scoring, for each article and each word of the question:
   question is scaled down.
 
 The score is a weighted mean of coverage and similarity, in 0..1; ``decide``
-turns the ranked hits into answer / suggest / none with thresholds chosen by
-``benchmarks/tune_thresholds.py`` (README: "How the thresholds were chosen").
+turns the ranked hits into answer / suggest / none with the calibration
+(kb/calibration.py: the ranking's features and the text classifier's verdict,
+README: "How the decision is calibrated").
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faqbot.kb.article import Article, Topic
-from faqbot.kb.calibration import Calibration, Features, load_calibration
+from faqbot.kb.calibration import NO_FEATURES, Calibration, Features, load_calibration
+from faqbot.kb.classifier import NO_VERDICT, Verdict
 from faqbot.kb.evidence import ErrorPatterns
 from faqbot.kb.flat_index import FlatIndex, idf
 from faqbot.kb.flat_index import build as build_flat_index
@@ -61,6 +63,10 @@ SUGGESTIONS = 3
 # An article whose listed error text occurs in the message gets this much added to its score:
 # a pasted "552 5.2.2 Mailbox full" is strong evidence, whatever the prose around it says.
 ERROR_EVIDENCE_BONUS = 0.35
+# The decision may prefer the second or third hit when the text classifier is sure of it
+# (README: "How the decision is calibrated"); each of them gets its own features.
+CHOICES = 3
+CLASSIFIER_PREFERENCE = 0.5  # the classifier's probability, added to the retriever's score (cross-validated: README)
 FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
 
 
@@ -91,8 +97,18 @@ class Ranking:
 
     hits: tuple[Hit, ...]  # best first, articles only
     topic: Topic | None  # the out-of-scope topic, when it explains the message better than every article
-    features: Features
-    section: Section | None = None  # the passage of the top article that answers, when one stands out
+    candidates: tuple[Features, ...]  # what the decision knows about each of the first CHOICES hits
+    sections: tuple[Section | None, ...] = ()  # per candidate: its passage that answers, when one stands out
+    core: str = ""  # the message without greeting and signature: what the classifier reads
+
+    @property
+    def features(self) -> Features:
+        """The retriever's first hit's features (all zero without hits)."""
+        return self.candidates[0] if self.candidates else NO_FEATURES
+
+    @property
+    def section(self) -> Section | None:
+        return self.sections[0] if self.sections else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +137,7 @@ class Index:
         """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache)."""
         self.articles = tuple(articles)
         self.topics = tuple(topics)
-        self.calibration = calibration or load_calibration()
+        self._calibration = calibration
         self.errors = ErrorPatterns(self.articles)
         # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
         # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
@@ -143,6 +159,13 @@ class Index:
         }
         self._words_by_length = _group_by_length(self._word_stems)
         self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @property
+    def calibration(self) -> Calibration:
+        """The shipped calibration unless one was given; read when first needed, so ``--fit`` can replace a stale one."""
+        if self._calibration is None:
+            self._calibration = load_calibration()
+        return self._calibration
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The documents that use a known term, and how well each explains it (0..1)."""
@@ -255,33 +278,40 @@ class Index:
         n = len(self.articles)
         ordered = sorted(scores, key=lambda doc: (-scores[doc], self._documents[doc].id))
         hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
-        top_id = next((doc for doc in ordered if doc < n), None)
+        article_docs = [doc for doc in ordered if doc < n][:CHOICES]
         best_topic = next((doc for doc in ordered if doc >= n), None)
-        top = hits[0].score if hits else 0.0
         topic_score = scores[best_topic] if best_topic is not None else 0.0
-        passage_best, agree = top, 1.0
-        if message.passages and top_id is not None:
-            passage_scores = [self._score(passage).scores for passage in message.passages]
-            passage_best = max((part.get(top_id, 0.0) for part in passage_scores), default=0.0)
-            tops = [max(part, key=lambda doc: (part[doc], -doc)) for part in passage_scores if part]
-            agree = sum(doc == top_id for doc in tops) / len(tops) if tops else 0.0
-        features = Features(
-            top=top,
-            margin=top - (hits[1].score if len(hits) > 1 else 0.0),
-            passage_best=passage_best,
-            similarity=whole.similarities.get(top_id, 0.0) if top_id is not None else 0.0,
-            known_share=whole.known_share,
-            foreign_share=whole.foreign_share(top_id) if top_id is not None else 0.0,
-            topic_lead=topic_score - top,
-            topic_score=topic_score,
-            unknown_nouns=_unknown_nouns(message.core, whole.unknown_words),
-            error_hit=float(top_id in evidence),
-            passages_agree=agree,
-            words=len(message.core.split()),
-        )
+        passage_scores = [self._score(passage).scores for passage in message.passages] if article_docs else []
+        passage_tops = [max(part, key=lambda doc: (part[doc], -doc)) for part in passage_scores if part]
+        unknown_nouns = _unknown_nouns(message.core, whole.unknown_words)
+
+        def features_of(doc: int) -> Features:
+            score = scores[doc]
+            best_other = max((scores[other] for other in article_docs if other != doc), default=0.0)
+            passage_best, agree = score, 1.0
+            if passage_scores:
+                passage_best = max((part.get(doc, 0.0) for part in passage_scores), default=0.0)
+                agree = sum(top == doc for top in passage_tops) / len(passage_tops) if passage_tops else 0.0
+            return Features(
+                top=score,
+                margin=score - best_other,
+                passage_best=passage_best,
+                similarity=whole.similarities.get(doc, 0.0),
+                known_share=whole.known_share,
+                foreign_share=whole.foreign_share(doc),
+                topic_lead=topic_score - score,
+                topic_score=topic_score,
+                unknown_nouns=unknown_nouns,
+                error_hit=float(doc in evidence),
+                passages_agree=agree,
+                words=len(message.core.split()),
+            )
+
+        candidates = tuple(features_of(doc) for doc in article_docs)
+        top = hits[0].score if hits else 0.0
         topic = self.topics[best_topic - n] if best_topic is not None and topic_score > top else None
-        section = self._sections.best(top_id, whole.query_weights) if top_id is not None else None
-        return Ranking(hits, topic, features, section)
+        sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
+        return Ranking(hits, topic, candidates, sections, message.core)
 
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
@@ -384,21 +414,51 @@ def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:
     return dict(groups)
 
 
+class Choice(NamedTuple):
+    """Which of the first hits the decision weighs, and what the classifier says of it."""
+
+    position: int  # in ranking.hits
+    features: Features
+    verdict: Verdict
+
+
+def choose(ranking: Ranking, calibration: Calibration) -> Choice:
+    """The retriever's first hit, unless the text classifier clearly prefers the second or third.
+
+    The retriever knows the articles' words; the classifier knows how people describe
+    their problems ("rotes Schloss im Browser"). Each speaks with its own score in 0..1.
+    """
+    if not ranking.candidates:
+        return Choice(0, NO_FEATURES, NO_VERDICT)
+    articles = [hit.article.id for hit in ranking.hits[: len(ranking.candidates)]]
+    verdicts = calibration.verdicts(ranking.core, articles)
+    position = max(
+        range(len(articles)),
+        key=lambda i: (ranking.hits[i].score + CLASSIFIER_PREFERENCE * verdicts[i].preference, -i),
+    )
+    return Choice(position, ranking.candidates[position], verdicts[position])
+
+
 def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
     """answer (confident), suggest (the top three probably hold it) or none.
 
     The probabilities come from the calibration fitted on labelled questions
-    (``faqbot eval --fit``); its thresholds keep wrong confident answers rare.
+    (``faqbot eval --fit``): the chosen hit's features and the text classifier's
+    verdict on it; its thresholds keep wrong confident answers rare.
     A "none" result may still carry weak hits as hints.
     """
-    hits = [hit for hit in ranking.hits if hit.score >= HINT_MIN_SCORE]
-    probability = calibration.answer_probability(ranking.features)
+    choice = choose(ranking, calibration)
+    chosen = ranking.hits[choice.position] if ranking.hits else None
+    ordered = [chosen, *(hit for hit in ranking.hits if hit is not chosen)] if chosen else []
+    hits = [hit for hit in ordered if hit.score >= HINT_MIN_SCORE]
+    probability = calibration.answer_probability(choice.features, choice.verdict)
     if ranking.topic is not None or not hits:
         return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), topic=ranking.topic, probability=probability)
-    if probability >= calibration.answer_threshold:
+    if probability >= calibration.answer_threshold and hits[0] is chosen:
+        section = ranking.sections[choice.position] if choice.position < len(ranking.sections) else None
         answer, others = hits[0], tuple(hits[1 : 1 + SUGGESTIONS])
-        return Result(question, "answer", answer, others, probability=probability, section=ranking.section)
-    if calibration.top3_probability(ranking.features) >= calibration.suggest_threshold:
+        return Result(question, "answer", answer, others, probability=probability, section=section)
+    if calibration.top3_probability(choice.features, choice.verdict) >= calibration.suggest_threshold:
         return Result(question, "suggest", None, tuple(hits[:SUGGESTIONS]), probability=probability)
     return Result(question, "none", None, tuple(hits[:SUGGESTIONS]), probability=probability)
 

@@ -4,9 +4,15 @@ The article decision stays with the retriever; here each section of the
 article is scored by how much of the question's weight its heading (×3), its
 own example questions (×2) and its text (×1) explain, with the same terms and
 weights the retriever gave the question, each term weighed by how few of the
-article's sections use it. The introduction winning or no clear winner both
-mean: show the whole article. (Showing short articles whole, and lending the
-article's example questions to sections, were measured and found no better.)
+article's sections use it — a term every section uses (the article's topic,
+"Postfach" in the full-mailbox article) weighs nothing there. The section that
+explains the most answers; the introduction winning, a tie with it, or no
+section explaining anything all mean: show the whole article. (Excluding the
+title's terms, thresholds on the winner's share or lead, favouring or
+penalising the introduction, BM25 length normalisation of sections, showing
+short articles whole, lending the article's example questions to sections and
+adding the best single example question's overlap were measured and found no
+better: README, "Sections".)
 """
 
 from __future__ import annotations
@@ -21,9 +27,6 @@ from faqbot.kb.text import Normaliser
 
 SECTION_FIELDS = (3.0, 2.0, 1.0)  # heading, section questions, text
 K1 = 1.2  # term-frequency saturation, as in the article index
-# Chosen on one half of tests/data/sections.tsv and checked on the other (README: "Sections").
-MIN_SHARE = 0.05  # the best section must explain more than this share of the question (by discriminating terms)
-MIN_LEAD = 1.0  # … and at least as much as the runner-up (a tie goes to the earlier section)
 
 
 class SectionIndex:
@@ -34,18 +37,15 @@ class SectionIndex:
     def __init__(self, articles: Sequence[Article], normaliser: Normaliser):
         self._articles = articles
         self._normaliser = normaliser
-        self._built: dict[int, tuple[list[dict[str, float]], dict[str, float], frozenset[str]]] = {}
+        self._built: dict[int, tuple[list[dict[str, float]], dict[str, float]]] = {}
 
-    def _article(self, article: int) -> tuple[list[dict[str, float]], dict[str, float], frozenset[str]]:
+    def _article(self, article: int) -> tuple[list[dict[str, float]], dict[str, float]]:
+        """An article's sections' saturated terms and their idf within the article, built on first use."""
         built = self._built.get(article)
         if built is None:
-            normaliser, sections = self._normaliser, self._articles[article].sections
-            saturation = [self._terms(section, normaliser) for section in sections] if len(sections) > 1 else []
-            # A term found in every section of an article ("Postfach" in the full-mailbox article) says
-            # nothing about which section answers: weigh terms by how few of the article's sections use them.
-            # The title's terms say what the whole article is about ("Postfach voll"), never which part.
-            title = frozenset(normaliser.terms(self._articles[article].title, document=True)) if saturation else frozenset()
-            built = self._built[article] = (saturation, _section_idf(saturation), title)
+            sections = self._articles[article].sections
+            saturation = [self._terms(section, self._normaliser) for section in sections] if len(sections) > 1 else []
+            built = self._built[article] = (saturation, _section_idf(saturation))
         return built
 
     @staticmethod
@@ -58,35 +58,26 @@ class SectionIndex:
         return {term: tf / (tf + K1) for term, tf in weighted.items()}
 
     def best(self, article: int, query_weights: dict[str, float]) -> Section | None:
-        sections, idf, title = self._article(article)
+        sections, idf = self._article(article)
         if not sections:
             return None
-        # Shares are taken of the most a term could weigh (found in one section only), so a question
-        # made of words every section uses ("Mein Postfach ist voll") has no clear section: the whole article.
-        most = math.log(1 + len(sections))
-        weights = {term: weight * idf.get(term, 0.0) / most for term, weight in query_weights.items() if term not in title}
-        choice = _clear_winner(sections, weights, MIN_SHARE, MIN_LEAD, total=sum(query_weights.values()))
+        weights = {term: weight * idf[term] for term, weight in query_weights.items() if idf.get(term)}
+        choice = _best_section(sections, weights)
         if choice is None:
             return None
         section = self._articles[article].sections[choice]
         return section if section.heading else None
 
 
-def _clear_winner(
-    sections: list[dict[str, float]], weights: dict[str, float], min_share: float, min_lead: float, total: float
-) -> int | None:
-    """The section that explains the most of the weighted terms (as a share of ``total``), if it clearly does."""
-    if len(sections) < 2 or not total:
-        return None
-    shares = [sum(w * terms.get(term, 0.0) for term, w in weights.items()) / total for terms in sections]
-    order = sorted(range(len(shares)), key=lambda i: -shares[i])
-    best = order[0]
-    if shares[best] <= min_share or shares[best] < min_lead * shares[order[1]]:
-        return None
-    return best
+def _best_section(sections: list[dict[str, float]], weights: dict[str, float]) -> int | None:
+    """The section that explains the most of the weighted terms (the earlier one on a tie); None if none explains any."""
+    scores = [sum(weight * terms.get(term, 0.0) for term, weight in weights.items()) for terms in sections]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] > 0 else None
 
 
 def _section_idf(sections: list[dict[str, float]]) -> dict[str, float]:
+    """log(n/df): a term in every section of the article tells them apart no better than no term at all."""
     document_frequency: Counter[str] = Counter(term for terms in sections for term in terms)
     n = len(sections)
-    return {term: math.log(1 + n / df) for term, df in document_frequency.items()}
+    return {term: math.log(n / df) for term, df in document_frequency.items()}

@@ -11,6 +11,20 @@ from faqbot.kb.retriever import Index
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error when it is not loaded
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """``-n auto``: one worker more than there are cores.
+
+    A good part of the suite waits rather than computes (real servers starting, DNS timeouts, the
+    served chat's idle timers, browsers): with one worker per core a core idles while its worker
+    waits. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set (None: xdist's own rule)."""
+    import os
+
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
+
+
 @pytest.fixture(scope="session")
 def shipped():
     return load_articles(shipped_articles_dir())
@@ -114,6 +128,16 @@ async def ask_chat(pilot, text: str):
     return pilot.app.screen.query(BotMessage).last()
 
 
+async def paste(pilot, text: str) -> None:
+    """Put text into the focused field in one go, as a paste does (and as the field's Changed reports it).
+
+    For fields whose typing is not what a test is about: each typed key costs a full round through
+    the app, and live updates run once per key. Typing itself is kept where it matters (the console's
+    search as you type, the helpers' live fields, the chat's history)."""
+    pilot.app.focused.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
 async def click_visible(pilot, widget) -> None:
     """Click a widget as a customer does: scroll to it first (answers are shown from their top)."""
     widget.scroll_visible(animate=False)
@@ -132,15 +156,29 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
         await pilot.pause(0.05)
 
 
-async def pick_from_palette(pilot, text: str) -> None:
-    """Ctrl+P, type, and Enter once the palette lists a match (its search runs in the background)."""
-    from textual.command import CommandList, CommandPalette
+async def type_in_palette(pilot, text: str):
+    """Ctrl+P and the text into the palette's field; returns the palette's list once it shows a match.
+
+    Pasted, not typed key by key: each key would start one more search of every command provider
+    (~0.3 s a key on a loaded machine), and the palette's field is Textual's own."""
+    from textual.command import CommandInput, CommandList, CommandPalette
 
     await pilot.press("ctrl+p")
-    await pilot.press(*text)
     palette = pilot.app.screen
     assert isinstance(palette, CommandPalette)
-    await wait_until(pilot, lambda: palette.query_one(CommandList).option_count > 0)
+    palette.query_one(CommandInput).insert_text_at_cursor(text)
+    await pilot.pause()  # the field's Changed starts the search (a worker): the list of "" is gone after it
+    await pilot.app.workers.wait_for_complete()
+    commands = palette.query_one(CommandList)
+    await wait_until(pilot, lambda: commands.option_count > 0)
+    return commands
+
+
+async def pick_from_palette(pilot, text: str) -> None:
+    """Ctrl+P, the text, and Enter once the palette lists a match (its search runs in the background)."""
+    from textual.command import CommandPalette
+
+    await type_in_palette(pilot, text)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette))
 

@@ -26,7 +26,7 @@ def test_corpus_is_big_and_varied_enough(shipped):
 def test_article_questions_are_not_copied_from_the_corpus(shipped):
     questions = [question for article in shipped.articles for question in article.questions]
     copied = []
-    for name in ("corpus.tsv", "unseen.tsv"):
+    for name in ("corpus.tsv", "unseen.tsv", "heldout.tsv"):
         for case in read_cases(DATA / name):
             match = process.extractOne(case.question, questions, scorer=fuzz.ratio, score_cutoff=90)
             if match is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from conftest import DATA, VALID_FRONT
 from faqbot.bot.cli.main import main
@@ -94,11 +96,23 @@ def test_ask_prints_the_section_first_and_the_whole_article_on_request(capsys):
     }
 
 
+def test_the_labelled_file_covers_every_sectioned_article(shipped):
+    cases = read_cases(DATA / "sections.tsv")
+    assert len(cases) >= 150 and all(case.section is not None for case in cases)
+    per_article = Counter(article_id for case in cases for article_id in case.expected)
+    sectioned = [article for article in shipped.articles if len(article.sections) > 1]
+    assert sectioned and all(per_article[article.id] >= 10 for article in sectioned), per_article
+    anchors = {(article.id, section.anchor) for article in shipped.articles for section in article.sections}
+    # an empty anchor (the whole article) is always valid; any other must name a section of that article
+    assert all(not case.section or (article_id, case.section) in anchors for case in cases for article_id in case.expected)
+
+
 def test_section_figures_on_the_labelled_file(index):
     report = evaluate(index, read_cases(DATA / "sections.tsv"))
     right, judged = report.section_accuracy
-    assert judged >= 100
-    assert right / judged >= 0.8  # measured 83.6 %; the goal of 90 % is not reached yet (README: "Sections")
+    assert judged >= 150
+    # measured 90.7 % (175 of 193); the last 80 lines, held out while tuning, scored 80.5 % then (README: "Sections")
+    assert right / judged >= 0.9
 
 
 def test_the_section_of_an_article_picked_from_a_list(index):
@@ -106,3 +120,16 @@ def test_the_section_of_an_article_picked_from_a_list(index):
     assert index.section_for(article, "zertifikat fehler outlook").anchor == "zertifikatsfehler-mit-mail-ihredomain-tld"
     assert index.section_for(article, "port smtp").anchor == "verschluesselung-und-ports"
     assert index.section_for(article, "") is None
+
+
+def test_section_questions_are_not_copied_from_the_labelled_files(shipped):
+    """The authors' section questions (and the introduction's) must not be near-copies of a labelled question."""
+    questions = [question for article in shipped.articles for section in article.sections for question in section.questions]
+    assert len(questions) >= 100
+    copied = []
+    for name in ("sections.tsv", "corpus.tsv", "unseen.tsv", "questions.tsv"):
+        for case in read_cases(DATA / name):
+            match = process.extractOne(case.question, questions, scorer=fuzz.ratio, score_cutoff=90)
+            if match is not None:
+                copied.append((name, case.line, case.question, match[0]))
+    assert not copied, copied

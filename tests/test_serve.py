@@ -133,11 +133,49 @@ def start_browser(profile: Path, headers: dict[str, str] | None = None):
     return driver
 
 
-def ask_in_browser(driver, url: str, question: str) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
+def _cpu_and_state(pid: int) -> tuple[int, str]:
+    """A process's CPU ticks so far and its state letter, from /proc (the comm may contain spaces)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12]), fields[0]
 
-    driver.get(url)
-    time.sleep(4)  # the app process starts and draws its first screen
+
+def wait_for_quiet_app(server_pid: int, quiet: float = 0.5, limit: float = 60) -> None:
+    """Wait until the server's chat process is up and idle: it has drawn what it had to draw and waits
+    for input. Idle means asleep (not runnable, so a starved process on a loaded machine does not
+    count) and no CPU used for ``quiet`` seconds."""
+    deadline = time.monotonic() + limit
+    last, since = None, None
+    while time.monotonic() < deadline:
+        try:
+            samples = [_cpu_and_state(pid) for pid in app_processes(server_pid)]
+        except OSError:  # a process ended between listing and reading
+            samples = []
+        ticks = [cpu for cpu, _ in samples]
+        if samples and all(state in "SI" for _, state in samples) and ticks == last:
+            since = since or time.monotonic()
+            if time.monotonic() - since >= quiet:
+                return
+        else:
+            since = None
+        last = ticks
+        time.sleep(0.1)
+    raise AssertionError(f"the chat process of server {server_pid} did not come to rest")
+
+
+def ask_in_browser(driver, url: str, question: str, server_pid: int) -> None:
+    driver.get(url)  # the page connects its websocket: the server starts a chat process
+    ask_when_drawn(driver, question, server_pid)
+
+
+def ask_when_drawn(driver, question: str, server_pid: int) -> None:
+    """Type the question into the chat the page shows, once its process has drawn its first screen."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # textual-serve's page marks the first output of the app process; the app has drawn its first
+    # screen once it then waits for input
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body.classList.contains('-first-byte')"))
+    wait_for_quiet_app(server_pid)
     # click into the question field (just above the footer): the browser then sends keys to the app
     height = driver.execute_script("return window.innerHeight")
     ActionChains(driver).move_by_offset(600, height - 48).click().perform()
@@ -168,9 +206,9 @@ def test_real_browser_asks_and_gets_the_answer(tmp_path):
     try:
         wait_for_port(port)
         driver = start_browser(tmp_path / "profile")
-        ask_in_browser(driver, f"http://127.0.0.1:{port}/", "Mein Postfach ist voll")
+        ask_in_browser(driver, f"http://127.0.0.1:{port}/", "Mein Postfach ist voll", server.pid)
         turns = wait_for_turns(db, 1)
-        time.sleep(2)
+        wait_for_quiet_app(server.pid)  # the answer is drawn, for the screenshot
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "browser-chat.png"))
         assert [(t.question, t.status, t.article_id) for t in turns] == [("Mein Postfach ist voll", "answer", "postfach-voll")]

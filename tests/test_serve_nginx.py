@@ -11,7 +11,7 @@ from nginx_proxy import NGINX, Nginx
 from pg_cluster import postgres_cluster_fixture, postgres_url_fixture  # noqa: F401  (fixtures)
 from test_serve import (
     app_processes,
-    ask_in_browser,
+    ask_when_drawn,
     free_port,
     needs_browser,
     running_server,
@@ -30,15 +30,23 @@ AS_IF_BEHIND_A_BALANCER = "    set_real_ip_from 127.0.0.1;\n    real_ip_header X
 
 
 def instance_for(address: str, port: int, servers: list) -> int:
-    """Which instance nginx sends this visitor to: open a websocket through nginx and see who starts the app."""
+    """Which instance nginx sends this visitor to: open a websocket through nginx and see who starts an app.
+
+    Told apart by the new process, so the earlier probes' processes may still be ending meanwhile
+    (each takes up to END_GRACE_SECONDS: a probe closes before the app has started)."""
+    before = [set(app_processes(server.pid)) for server in servers]
+
+    def started() -> list[int]:
+        return [number for number, server in enumerate(servers) if set(app_processes(server.pid)) - before[number]]
+
     sock, status = websocket_handshake(port, headers=f"X-Forwarded-For: {address}\r\n")
     assert status == 101
     try:
-        assert wait_until(lambda: any(app_processes(server.pid) for server in servers))
-        return next(number for number, server in enumerate(servers) if app_processes(server.pid))
+        assert wait_until(started)
+        (number,) = started()  # one visitor, one instance
+        return number
     finally:
         sock.close()
-        assert wait_until(lambda: not any(app_processes(server.pid) for server in servers))
 
 
 @pytest.mark.skipif(NGINX is None, reason="Debian's nginx is not installed (.ci/run installs it)")
@@ -68,11 +76,17 @@ def test_two_instances_behind_nginx_write_one_log(tmp_path, postgres_url, capsys
         assert len(routes) == 2
         assert instance_for(routes[0], front, processes) == 0 and instance_for(routes[1], front, processes) == 1
 
-        questions = {0: "Mein Postfach ist voll", 1: "Wie ändere ich mein E-Mail-Passwort"}
+        # both browsers start while the probes' processes end, and both chats start side by side
+        drivers = {}
         for number, address in routes.items():
-            driver = start_browser(tmp_path / f"profile{number}", headers={"X-Forwarded-For": address})
-            stack.callback(driver.quit)
-            ask_in_browser(driver, f"http://127.0.0.1:{front}/", questions[number])
+            drivers[number] = start_browser(tmp_path / f"profile{number}", headers={"X-Forwarded-For": address})
+            stack.callback(drivers[number].quit)
+        assert wait_until(lambda: not any(app_processes(server.pid) for server in processes))  # the probes are gone
+        for driver in drivers.values():
+            driver.get(f"http://127.0.0.1:{front}/")
+        questions = {0: "Mein Postfach ist voll", 1: "Wie ändere ich mein E-Mail-Passwort"}
+        for number, driver in drivers.items():
+            ask_when_drawn(driver, questions[number], processes[number].pid)
         turns = wait_for_turns(postgres_url, 2)
         assert sorted(turn.question for turn in turns) == sorted(questions.values())
         assert all(app_processes(server.pid) for server in processes)  # each instance holds one of the two chats

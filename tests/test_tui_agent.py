@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList, Select
 
-from conftest import pick_from_palette, wait_until
+from conftest import paste, pick_from_palette, wait_until
 from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
 
 SIZE = (120, 40)
@@ -29,16 +29,6 @@ async def type_search(pilot, text: str, *, typed: bool = False) -> None:
 def result_ids(app) -> list[str]:
     results = app.screen.query_one("#results", OptionList)
     return [results.get_option_at_index(i).id for i in range(results.option_count)]
-
-
-async def test_without_query_all_articles_are_listed_by_category(make_app):
-    app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        ids = result_ids(app)
-        assert len(ids) == 10
-        categories = [app.index.by_id(i).category for i in ids]
-        assert categories == sorted(categories)
 
 
 async def test_search_as_you_type_shows_ranked_results_and_preview(make_app):
@@ -99,10 +89,15 @@ async def test_save_to_file_for_terminals_without_clipboard(make_app, tmp_path):
         assert saved.read_text(encoding="utf-8") == app.index.by_id("winmail-dat").titled_markdown + "\n"
 
 
-async def test_browse_by_category(make_app):
+async def test_without_query_all_articles_are_listed_by_category_and_a_category_filters(make_app):
+    # one app for the listing at start and the filter on it (one start-up, not two)
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        ids = result_ids(app)
+        assert len(ids) == 10
+        categories = [app.index.by_id(i).category for i in ids]
+        assert categories == sorted(categories)
         app.screen.query_one("#category", Select).value = "Outlook & Exchange"
         await settle(pilot)
         assert sorted(result_ids(app)) == ["exchange-pop3-connector", "winmail-dat"]
@@ -125,7 +120,8 @@ async def test_everything_by_keyboard(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"smtp")
+        assert app.focused is app.screen.query_one("#search")  # typing goes there at once (typed in the tests above)
+        await paste(pilot, "smtp")
         await settle(pilot)
         await pilot.press("tab", "tab")  # category select, then the result list
         assert app.focused is app.screen.query_one("#results")
@@ -155,3 +151,18 @@ async def test_markup_in_the_search_is_harmless(make_app):
         await pilot.click("#search")
         await pilot.click("#results")
         assert app.return_code is None and type(app.screen).__name__ == "AgentScreen"
+
+
+async def test_the_chats_answer_comes_first_even_when_it_is_not_the_retrievers_first_hit(make_app):
+    # The retriever puts the full-mailbox article (its step "Anmelden") first; the decision, with the
+    # classifier's second opinion, answers with the webmail article — and the console shows what the chat says.
+    question = "wie logge ich mich ins webmail ein"
+    app = make_app("agent")
+    assert app.index.rank(question).hits[0].article.id == "postfach-voll"
+    assert app.index.ask(question).answer.article.id == "webmail-zugang"
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, question)
+        assert result_ids(app)[:2] == ["webmail-zugang", "postfach-voll"]
+        results = app.screen.query_one("#results", OptionList)
+        assert "unsicher" not in str(results.get_option_at_index(0).prompt)
+        assert "unsicher" in str(results.get_option_at_index(1).prompt)

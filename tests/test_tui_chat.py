@@ -82,7 +82,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask_chat(pilot, "Passwort Postfach")
+        reply = await ask_chat(pilot, "Kennwort")  # either password article: the bot must not pick one
         assert reply.reply.kind == "suggest"
         assert "Meinten Sie" in reply.query_one(Markdown).source
         choices = reply.query_one(OptionList)
@@ -111,23 +111,24 @@ async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
         assert {a.category for a in listing.reply.suggestions} == {"Webmail"}
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("Hallo", "greeting"),
-        ("Danke!", "thanks"),
-        ("Tschüss", "goodbye"),
-        ("Ich möchte mit einem Mitarbeiter sprechen", "human"),
-        ("Was kannst du?", "capabilities"),
-    ],
-)
-async def test_small_talk_without_article_search(make_app, text, intent):
+SMALL_TALK = [
+    ("Hallo", "greeting"),
+    ("Danke!", "thanks"),
+    ("Tschüss", "goodbye"),
+    ("Ich möchte mit einem Mitarbeiter sprechen", "human"),
+    ("Was kannst du?", "capabilities"),
+]
+
+
+async def test_small_talk_without_article_search(make_app):
+    # one chat for all five, as a customer would say them one after another (one app start-up, not five)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask_chat(pilot, text)
-        assert reply.reply.kind == "smalltalk" and reply.reply.intent == intent
-        if intent == "human":
-            assert "0800 1003329" in reply.query_one(Markdown).source
+        for text, intent in SMALL_TALK:
+            reply = await ask_chat(pilot, text)
+            assert (reply.reply.kind, reply.reply.intent) == ("smalltalk", intent), text
+            if intent == "human":
+                assert "0800 1003329" in reply.query_one(Markdown).source
 
 
 async def test_input_history_with_arrow_keys(make_app):
@@ -219,17 +220,23 @@ async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
         assert not answer.query("#open-helper")
 
 
-@pytest.mark.parametrize("text", ["[bold]x[/]", "[/", "[@click=app.quit]x[/]", "[link=https://example.com]klick[/link]"])
-async def test_typed_markup_is_shown_literally_and_harmless(make_app, text):
+MARKUP = ["[bold]x[/]", "[/", "[@click=app.quit]x[/]", "[link=https://example.com]klick[/link]"]
+
+
+async def test_typed_markup_is_shown_literally_and_harmless(make_app):
+    # one chat for all four (one app start-up, not four); each message is checked as it is shown
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ask_chat(pilot, text)
-        (message,) = app.screen.query(UserMessage)
-        assert message.text == text
-        assert str(message.render()) == text
-        await pilot.click(message)
-        await pilot.pause()
-        assert app.is_running
+        for number, text in enumerate(MARKUP, start=1):
+            await ask_chat(pilot, text)
+            messages = app.screen.query(UserMessage)
+            assert len(messages) == number
+            message = messages.last()
+            assert message.text == text
+            assert str(message.render()) == text
+            await click_visible(pilot, message)
+            await pilot.pause()
+            assert app.is_running, text
 
 
 async def test_very_long_input_is_bounded(make_app):

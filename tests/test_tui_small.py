@@ -6,7 +6,7 @@ from textual.geometry import Region
 from textual.widgets import Label, OptionList
 from textual.widgets._markdown import MarkdownFence
 
-from conftest import open_helper, wait_until
+from conftest import open_helper, paste, type_in_palette, wait_until
 from faqbot.bot.tui.screens.spf import SpfScreen
 
 SMALL = (80, 24)
@@ -33,6 +33,8 @@ async def test_preview_wraps_the_zone_line(make_app):
         for fence in fences:
             assert fence.max_scroll_x == 0  # nothing beyond the right edge
             label = fence.query_one(Label)
+            # laid out after the preview's blocks are mounted: on a loaded machine that can be after the pause
+            await wait_until(pilot, lambda label=label: any(line.strip() for line in shown_lines(label)))
             assert label.outer_size.width <= fence.size.width
             text = "".join(line.strip() for line in shown_lines(label))
             assert "-all" in text  # the end of the zone line is on screen, wrapped
@@ -50,11 +52,10 @@ async def test_result_titles_wrap_at_word_boundaries(make_app):
 
 
 async def test_spf_options_and_record_fit(make_app):
-    app = make_app("agent")
+    app = make_app()  # the helper is the same over the chat, which starts faster than the console
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_helper(pilot, "spf", SpfScreen)
-        await pilot.press(*"gartenbau-huber.de")
-        await pilot.pause()
+        await paste(pilot, "gartenbau-huber.de")
         visible = app.screen.region
         for selector in ("#build-a", "#build-mx", "#build-provider", "#build-result", "#copy-record", "#copy-zone"):
             region = screen.query_one(selector).region
@@ -67,17 +68,10 @@ async def test_spf_options_and_record_fit(make_app):
 
 
 async def test_palette_lists_quit_and_report_with_their_keys(make_app):
-    from textual.command import CommandList, CommandPalette
-
     app = make_app("agent")
     async with app.run_test(size=SMALL) as pilot:
         for typed, expected in (("Beenden", "Strg+Q"), ("Bericht", "Taste F6")):
-            await pilot.press("ctrl+p")
-            await pilot.press(*typed)
-            palette = app.screen
-            assert isinstance(palette, CommandPalette)
-            commands = palette.query_one(CommandList)
-            await wait_until(pilot, lambda commands=commands: commands.option_count > 0)
+            commands = await type_in_palette(pilot, typed)
             prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
             assert any(typed in prompt and expected in prompt for prompt in prompts), prompts
             await pilot.press("escape")

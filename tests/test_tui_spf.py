@@ -6,7 +6,7 @@ import pytest
 from dnszone import silent_nameserver, start_dns_server
 from textual.widgets import Button, Checkbox, Input, Static
 
-from conftest import open_from_palette, open_helper, wait_until
+from conftest import open_from_palette, open_helper, paste, wait_until
 from faqbot.bot.tui.screens.spf import SpfScreen
 
 SIZE = (110, 45)
@@ -38,7 +38,7 @@ async def test_palette_opens_the_helper_and_escape_returns(make_app):
 async def test_agent_opens_the_helper_for_the_spf_article(make_app):
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"spf")
+        await paste(pilot, "spf")  # into the console's search, focused at start
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("f4")
@@ -66,7 +66,7 @@ async def test_build_bad_input_says_what_to_fix(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_spf(pilot)
-        await pilot.press(*"example.de")
+        await paste(pilot, "example.de")  # typed key by key in test_build_updates_live_and_copies
         screen.query_one("#build-ip4", Input).value = "192.0.2.300"
         await pilot.pause()
         assert "Bitte korrigieren" in text_of(screen, "#build-result")
@@ -201,8 +201,7 @@ async def test_build_copies_say_where_without_a_file(make_app, notes, monkeypatc
     app = make_app()
     async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await open_spf(pilot)
-        await pilot.press(*"example.de")
-        await pilot.pause()
+        await paste(pilot, "example.de")
         await pilot.click("#copy-record")
         await pilot.pause()
         (note,) = notes.titled("Kopiert")

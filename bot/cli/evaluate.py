@@ -72,9 +72,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.fit is not None:
             return _fit(index, cases, args)
         if args.folds:
-            from faqbot.kb.fitting import fit
+            from faqbot.kb.fitting import fitter_for
 
-            report = cross_validate(index, cases, args.folds, fit)
+            report = cross_validate(index, cases, args.folds, fitter_for(index))
         else:
             report = evaluate(index, cases)
     except ImportError as error:  # the fit extra is missing
@@ -90,13 +90,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def _fit(index, cases, args: argparse.Namespace) -> int:
     from importlib import resources
 
-    from faqbot.kb.calibration import CALIBRATION_FILE
+    from faqbot.kb.calibration import CALIBRATION_FILE, UNFITTED
     from faqbot.kb.evaluation import evaluate
-    from faqbot.kb.fitting import fit
+    from faqbot.kb.fitting import examples_of, fit
 
-    target = Path(args.fit) if args.fit else Path(str(resources.files("faqbot.kb").joinpath("data", CALIBRATION_FILE)))
+    target = Path(args.fit) if args.fit else Path(str(resources.files("faqbot.kb").joinpath("data", CALIBRATION_FILE))).resolve()
     names = ", ".join(Path(name).name for name in args.files)
-    calibration = fit(evaluate(index, cases).outcomes, fitted_on=f"{len(cases)} Fragen aus {names}")
+    outcomes = evaluate(index, cases, UNFITTED).outcomes
+    calibration = fit(outcomes, examples_of(index), fitted_on=f"{len(cases)} Fragen aus {names}")
     calibration.save(target)
     print(
         f"Kalibrierung gespeichert: {target} (Antwort ab p ≥ {calibration.answer_threshold:.3f}, "

@@ -24,13 +24,17 @@ DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    from faqbot.kb.keyword_check import common_keyword_warnings
+    from faqbot.kb.calibration import load_calibration
+    from faqbot.kb.keyword_check import common_keyword_warnings, unknown_to_classifier_warnings
     from faqbot.kb.loader import load_articles
     from faqbot.kb.location import articles_dir
 
     folder = articles_dir(args.articles)
     result = load_articles(folder)
+    classifier = load_calibration().classifier
     problems = [*result.problems, *common_keyword_warnings(result.articles)]
+    if classifier is not None:
+        problems += unknown_to_classifier_warnings(result.articles, classifier.knows)
     for problem in problems:
         print(problem)
     errors = [problem for problem in problems if not problem.warning]

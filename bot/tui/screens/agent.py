@@ -97,6 +97,7 @@ class AgentScreen(Screen[None]):
         self.config = config or AgentConfig()
         self.shown: list[Article] = []  # the articles in the result list, in order
         self.current: Article | None = None
+        self._actions_shown: tuple[bool, bool] | None = None  # what the footer last offered (see _refresh_actions)
         self.section: Section | None = None  # the current article's section that answers the search
         self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
         self.recent: list[RecentEntry] = []  # searches that led to work this shift, newest first
@@ -138,6 +139,17 @@ class AgentScreen(Screen[None]):
             return bool(self.current and find(self.helper_screens, self.current.helper))
         return True
 
+    def _refresh_actions(self) -> None:
+        """Re-check the footer's actions only when what they depend on changed.
+
+        The footer rebuilds all its keys on every refresh_bindings; on each keystroke of a
+        search that was the largest share of the console's time (measured in the test suite).
+        """
+        shown = (self.current is not None, bool(self.check_action("open_helper", ())))
+        if shown != self._actions_shown:
+            self._actions_shown = shown
+            self.refresh_bindings()
+
     # --- search -------------------------------------------------------------
 
     @on(Input.Changed, "#search")
@@ -157,9 +169,13 @@ class AgentScreen(Screen[None]):
         # exclusive: a newer keystroke cancels this one; stale results are dropped below too.
         confident = False
         if query.strip():
-            ranking = self.index.rank(query)  # once: the list, and whether the chat would answer its top
+            ranking = self.index.rank(query)  # once: the list, and what the chat would answer
             hits = list(ranking.hits)
-            confident = decide(query, ranking, self.index.calibration).status == "answer"
+            result = decide(query, ranking, self.index.calibration)
+            if result.status == "answer" and result.answer is not None:
+                # The chat's answer first, even where the classifier preferred the retriever's second hit.
+                hits = [result.answer, *(hit for hit in hits if hit is not result.answer)]
+                confident = True
         else:
             hits = [Hit(article, 0.0) for article in sorted(self.index.articles, key=lambda a: (a.category, a.title))]
         hidden = 0
@@ -194,7 +210,7 @@ class AgentScreen(Screen[None]):
             self.highlight_next = None
         else:
             self.call_later(self._preview, None)
-        self.refresh_bindings()
+        self._refresh_actions()
 
     @on(OptionList.OptionHighlighted, "#results")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -205,7 +221,7 @@ class AgentScreen(Screen[None]):
         query = self.query_one("#search", Input).value
         self.section = self.index.section_for(article, query) if article is not None else None
         preview = self.query_one("#preview", Markdown)
-        self.refresh_bindings()
+        self._refresh_actions()
         if article is None:
             await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
             return

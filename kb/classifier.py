@@ -1,0 +1,148 @@
+"""A second opinion on which article a message is about, learned from labelled messages.
+
+The retriever knows only what the articles say; people describe the same problem
+in words no article uses ("Ihre Verbindung ist nicht privat", "Anhänge in
+komischer Datei verpackt", "Natel"). This classifier has read the labelled
+questions (tests/data) and the articles' own example questions, and says for a
+message how likely each article is — or that none is ("-", out of scope).
+
+It is a multinomial logistic regression over tf-idf weighted character n-grams
+(3–5 letters inside words, so typos, compounds and inflections share most of
+their n-grams) and whole words. Fitted at development time with scikit-learn
+(``kb/fitting.py``), stored as arrays in ``kb/data/calibration.npz`` and applied
+here with numpy: a dot product over the n-grams a message has.
+
+The calibrated decision (``kb/calibration.py``) reads its verdict on the
+retriever's top article beside the ranking's own features; it never ranks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from faqbot.kb.text import fold
+
+OUTSIDE = "-"  # the class of messages no article answers
+NGRAM_SIZES = (3, 4, 5)
+WORD_PREFIX = "w:"  # whole words live beside the n-grams under their own prefix
+_WORD = re.compile(r"[^\W_]+")
+MAX_CHARS = 2_000  # a pasted log says what it is about in its first lines; keeps the cost bounded
+
+
+def grams(text: str) -> Iterator[str]:
+    """The n-grams and words of a text (folded: case, umlauts and accents do not matter)."""
+    for word in _WORD.findall(fold(text[:MAX_CHARS])):
+        yield WORD_PREFIX + word
+        padded = f" {word} "
+        for size in NGRAM_SIZES:
+            for start in range(len(padded) - size + 1):
+                yield padded[start : start + size]
+
+
+def term_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    """Sublinear tf × idf, scaled to unit length: long messages weigh as much as short ones."""
+    weights = {term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf}
+    norm = math.sqrt(sum(value * value for value in weights.values()))
+    return {term: value / norm for term, value in weights.items()} if norm else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the classifier says about the retriever's top article."""
+
+    top: float  # probability that the article is the one
+    outside: float  # probability that no article answers the message
+    agrees: float  # 1 when the classifier's own first choice is this article
+    lead: float = 0.0  # its probability minus the best other candidate's: how clearly it prefers this one
+    known: bool = True  # False: the article was added after the classifier was fitted
+
+    def vector(self) -> list[float]:
+        return [self.top, self.outside, self.agrees, self.lead]
+
+    @property
+    def preference(self) -> float:
+        """How much the classifier speaks for this article against the others (nothing when it does not know it)."""
+        return self.top if self.known else 0.0
+
+
+VERDICT_NAMES = ("classifier_top", "classifier_outside", "classifier_agrees", "classifier_lead")
+NO_VERDICT = Verdict(0.0, 0.0, 0.0, known=False)  # no classifier fitted: the regression's weights for these are 0
+
+
+class Classifier:
+    def __init__(self, classes: Iterable[str], terms: Iterable[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray):
+        self.classes = tuple(classes)
+        self._column = {name: i for i, name in enumerate(self.classes)}
+        terms = list(terms)
+        self._row = {term: i for i, term in enumerate(terms)}
+        self._idf = {term: float(value) for term, value in zip(terms, idf, strict=True)}
+        self.idf = idf
+        self.weights = weights  # terms × classes
+        self.bias = bias
+
+    @property
+    def terms(self) -> list[str]:
+        return list(self._row)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Probability per class (in ``classes`` order) for a text."""
+        weights = term_weights(Counter(grams(text)), self._idf)
+        z = self.bias.astype(np.float64)
+        if weights:
+            rows = np.fromiter((self._row[term] for term in weights), dtype=np.int64, count=len(weights))
+            values = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+            z = z + values @ self.weights[rows]
+        z -= z.max()
+        exp = np.exp(z)
+        probabilities: np.ndarray = exp / exp.sum()
+        return probabilities
+
+    def verdicts(self, text: str, articles: Sequence[str]) -> tuple[Verdict, ...]:
+        """The classifier's view of each of ``articles`` for ``text``.
+
+        An article added after the classifier was fitted is unknown to it; then the
+        classifier can still say whether the message is in scope at all, and that
+        share stands for the article (refit with ``faqbot eval … --fit`` to do better).
+        """
+        if not articles:
+            return ()
+        p = self.probabilities(text)
+        outside = float(p[self._column[OUTSIDE]]) if OUTSIDE in self._column else 0.0
+        first = self.classes[int(p.argmax())]
+
+        known = [float(p[self._column[article]]) if article in self._column else None for article in articles]
+
+        def verdict(i: int, article: str) -> Verdict:
+            own = known[i]
+            if own is None:
+                return Verdict(1.0 - outside, outside, float(first != OUTSIDE), known=False)
+            others = [other for j, other in enumerate(known) if j != i and other is not None]
+            return Verdict(own, outside, float(first == article), own - max(others, default=0.0))
+
+        return tuple(verdict(i, article) for i, article in enumerate(articles))
+
+    def knows(self, article_id: str) -> bool:
+        return article_id in self._column
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as file:  # a file object: numpy would otherwise append ".npz" to the name
+            np.savez_compressed(
+                file,
+                classes=np.array(self.classes),
+                terms=np.array(self.terms),
+                idf=self.idf.astype(np.float32),
+                weights=self.weights.astype(np.float32),
+                bias=self.bias.astype(np.float32),
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> Classifier:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(data["classes"].tolist(), data["terms"].tolist(), data["idf"], data["weights"], data["bias"])

@@ -1,0 +1,93 @@
+"""The text classifier: what it learns, how it is stored, and how the decision uses its verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faqbot.kb.calibration import NO_FEATURES, UNFITTED, Calibration, load_calibration
+from faqbot.kb.classifier import OUTSIDE, Classifier
+from faqbot.kb.retriever import Hit, Ranking, choose
+
+pytest.importorskip("sklearn", reason="fitting needs the fit extra")
+from faqbot.kb.fitting import fit_classifier  # noqa: E402 (after the skip)
+
+EXAMPLES = [
+    ("Mein Postfach ist voll", "postfach-voll"),
+    ("Speicherplatz der Mailbox erschöpft", "postfach-voll"),
+    ("Quota überschritten, keine Mails mehr", "postfach-voll"),
+    ("Mailbox full 552 5.2.2", "postfach-voll"),
+    ("Welcher Port für SMTP mit TLS", "tls-ports"),
+    ("Zertifikat ungültig beim Abrufen", "tls-ports"),
+    ("Servername und Verschlüsselung im Mailprogramm", "tls-ports"),
+    ("IMAP Port 993 SSL", "tls-ports"),
+    ("Wie lade ich Dateien per FTP hoch", OUTSIDE),
+    ("MySQL-Datenbank anlegen", OUTSIDE),
+    ("Rechnung für den Vertrag", OUTSIDE),
+    ("Domain umziehen zu einem anderen Anbieter", OUTSIDE),
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    fitted = fit_classifier(EXAMPLES)
+    assert fitted is not None
+    return fitted
+
+
+def best(classifier: Classifier, text: str) -> str:
+    return classifier.classes[int(classifier.probabilities(text).argmax())]
+
+
+def test_learns_words_it_saw_in_other_forms(classifier):
+    # Unseen wordings that share n-grams with the examples: typos, inflection, another compound.
+    assert best(classifier, "postfah voll!!") == "postfach-voll"
+    assert best(classifier, "smtp-ports für thunderbird") == "tls-ports"
+    assert best(classifier, "ftp zugang") == OUTSIDE
+    assert classifier.probabilities("irgendwas").sum() == pytest.approx(1.0)
+
+
+def test_verdicts_for_known_and_unknown_articles(classifier):
+    known, unknown = classifier.verdicts("Postfach voll", ["postfach-voll", "neu-hinzugekommen"])
+    assert known.known and known.agrees == 1.0 and known.top > 0.5 and known.preference == known.top
+    # An article added after fitting: the classifier still says "in scope", but never speaks for it in a choice.
+    assert not unknown.known and unknown.preference == 0.0
+    assert unknown.top == pytest.approx(1.0 - unknown.outside)
+
+
+def test_saved_and_loaded_it_gives_the_same_probabilities(classifier, tmp_path):
+    path = tmp_path / "c.npz"
+    classifier.save(path)
+    loaded = Classifier.load(path)
+    assert loaded.classes == classifier.classes
+    for text in ("Postfach voll", "ftp", "Port 587", ""):
+        assert np.allclose(loaded.probabilities(text), classifier.probabilities(text), atol=1e-5)
+
+
+def test_calibration_save_writes_the_classifier_beside_the_json(classifier, tmp_path):
+    path = tmp_path / "calibration.json"
+    Calibration(UNFITTED.answer_weights, UNFITTED.top3_weights, 0.5, 0.5, classifier=classifier).save(path)
+    assert path.is_file() and path.with_suffix(".npz").is_file()
+    assert '"classifier":' not in path.read_text(encoding="utf-8")  # the arrays are not in the JSON
+
+
+def test_the_shipped_classifier_knows_every_shipped_article(index):
+    classifier = load_calibration().classifier
+    assert classifier is not None
+    assert set(classifier.classes) == {article.id for article in index.articles} | {OUTSIDE}
+
+
+def ranking(index, first: str, second: str, text: str) -> Ranking:
+    hits = (Hit(index.by_id(first), 0.50), Hit(index.by_id(second), 0.45))
+    return Ranking(hits, None, (NO_FEATURES, NO_FEATURES), (None, None), text)
+
+
+def test_the_classifier_can_move_a_close_second_hit_to_the_front(index, classifier):
+    with_classifier = Calibration(UNFITTED.answer_weights, UNFITTED.top3_weights, 1.0, 1.0, classifier=classifier)
+    # The retriever puts tls-ports a little ahead; the classifier is sure the message is about a full mailbox.
+    close = ranking(index, "tls-ports", "postfach-voll", "Quota voll, Mailbox erschöpft")
+    assert choose(close, with_classifier).position == 1
+    assert choose(close, UNFITTED).position == 0  # without a classifier the retriever's order stands
+    # When the classifier agrees with the retriever, nothing moves.
+    agreeing = ranking(index, "tls-ports", "postfach-voll", "SMTP Port TLS")
+    assert choose(agreeing, with_classifier).position == 0

@@ -60,10 +60,11 @@ async def test_spf_options_and_record_fit(make_app):
         for selector in ("#build-a", "#build-mx", "#build-provider", "#build-result", "#copy-record", "#copy-zone"):
             region = screen.query_one(selector).region
             assert region and visible.contains_region(region), selector
-        screen.query_one("#build-policy").focus()  # the last option, below the fold at 24 lines
-        await pilot.pause()
+        policy = screen.query_one("#build-policy")
+        policy.focus()  # the last option, below the fold at 24 lines
         scroll = screen.query_one("#build VerticalScroll")
-        assert scroll.region.contains_region(screen.query_one("#build-policy").region)
+        # Focus scrolls it into view on a later refresh (a loaded machine needs more than one pause).
+        await wait_until(pilot, lambda: scroll.region.contains_region(policy.region))
         assert visible.contains_region(screen.query_one("#build-result").region)  # the record stays in view
 
 

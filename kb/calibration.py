@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
@@ -86,8 +86,8 @@ class Calibration:
         return self._probability(self.top3_weights, features, verdict)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        del data["classifier"]  # arrays, saved beside the JSON
+        # The classifier's arrays are saved beside the JSON (asdict would deep-copy them only to drop them).
+        data = {field.name: getattr(self, field.name) for field in fields(self) if field.name != "classifier"}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: Path) -> None:

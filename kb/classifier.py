@@ -77,6 +77,8 @@ NO_VERDICT = Verdict(0.0, 0.0, 0.0, known=False)  # no classifier fitted: the re
 
 
 class Classifier:
+    """The fitted model: n-gram vocabulary with idf, one weight per n-gram and class, one bias per class."""
+
     def __init__(self, classes: Iterable[str], terms: Iterable[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray):
         self.classes = tuple(classes)
         self._column = {name: i for i, name in enumerate(self.classes)}

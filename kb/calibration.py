@@ -57,6 +57,11 @@ _UNKNOWN_NOUNS = FEATURE_NAMES.index("unknown_nouns")
 DECISION_NAMES = FEATURE_NAMES + VERDICT_NAMES  # what the regression reads, in this order
 
 
+def decision_vector(features: Features, verdict: Verdict) -> list[float]:
+    """What the regression reads, in DECISION_NAMES order."""
+    return features.vector() + verdict.vector()
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     answer_weights: tuple[float, ...]  # intercept first, then one per feature
@@ -75,7 +80,7 @@ class Calibration:
 
     @staticmethod
     def _probability(weights: tuple[float, ...], features: Features, verdict: Verdict) -> float:
-        values = features.vector() + verdict.vector()
+        values = decision_vector(features, verdict)
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], values, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from faqbot.kb.calibration import DECISION_NAMES, Calibration
+from faqbot.kb.calibration import DECISION_NAMES, Calibration, decision_vector
 from faqbot.kb.classifier import OUTSIDE, Classifier, grams
 from faqbot.kb.evaluation import Outcome
 from faqbot.kb.retriever import Choice, Index, choose
@@ -158,7 +158,7 @@ def fit(outcomes: Sequence[Outcome], examples: Sequence[Example] = (), fitted_on
     """
     choices = _choices(outcomes, examples)
     classifier = fit_classifier([*examples, *((o.ranking.core, label_of(o)) for o in outcomes)])
-    vectors = [c.features.vector() + c.verdict.vector() for c in choices]
+    vectors = [decision_vector(c.features, c.verdict) for c in choices]
     top1 = [int(_chose_right(o, c)) for o, c in zip(outcomes, choices, strict=True)]
     top3 = [int(o.in_scope and o.rank is not None and o.rank <= 3) for o in outcomes]
     answer_weights = _logistic(vectors, top1)

@@ -18,7 +18,6 @@ retriever's top article beside the ranking's own features; it never ranks.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,13 +43,6 @@ def grams(text: str) -> Iterator[str]:
         for size in NGRAM_SIZES:
             for start in range(len(padded) - size + 1):
                 yield padded[start : start + size]
-
-
-def term_weights(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    """Sublinear tf × idf, scaled to unit length: long messages weigh as much as short ones."""
-    weights = {term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf}
-    norm = math.sqrt(sum(value * value for value in weights.values()))
-    return {term: value / norm for term, value in weights.items()} if norm else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +74,8 @@ class Classifier:
     def __init__(self, classes: Iterable[str], terms: Iterable[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray):
         self.classes = tuple(classes)
         self._column = {name: i for i, name in enumerate(self.classes)}
-        terms = list(terms)
         self._row = {term: i for i, term in enumerate(terms)}
-        self._idf = {term: float(value) for term, value in zip(terms, idf, strict=True)}
-        self.idf = idf
+        self.idf = np.asarray(idf, dtype=np.float64)
         self.weights = weights  # terms × classes
         self.bias = bias
 
@@ -95,12 +85,15 @@ class Classifier:
 
     def probabilities(self, text: str) -> np.ndarray:
         """Probability per class (in ``classes`` order) for a text."""
-        weights = term_weights(Counter(grams(text)), self._idf)
+        counts = Counter(grams(text))
+        known = [(self._row[term], count) for term, count in counts.items() if term in self._row]
         z = self.bias.astype(np.float64)
-        if weights:
-            rows = np.fromiter((self._row[term] for term in weights), dtype=np.int64, count=len(weights))
-            values = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
-            z = z + values @ self.weights[rows]
+        if known:
+            rows = np.array([row for row, _ in known], dtype=np.int64)
+            # Sublinear tf × idf, scaled to unit length: long messages weigh as much as short ones
+            # (fitting builds its matrix the same way: kb/fitting.py).
+            values = (1.0 + np.log(np.array([count for _, count in known], dtype=np.float64))) * self.idf[rows]
+            z = z + (values / np.linalg.norm(values)) @ self.weights[rows]
         z -= z.max()
         exp = np.exp(z)
         probabilities: np.ndarray = exp / exp.sum()

@@ -83,7 +83,7 @@ def _encoded(text: str) -> tuple[np.ndarray, np.ndarray]:
 def fit_classifier(examples: Sequence[Example]) -> Classifier | None:
     """Tf-idf over n-grams and words, then a multinomial logistic regression (kb/classifier.py applies it).
 
-    The matrix is the same sublinear tf × idf with unit rows that ``term_weights`` gives at run time.
+    The matrix is the same sublinear tf × idf with unit rows that ``Classifier.probabilities`` computes at run time.
     """
     classes = sorted({label for _, label in examples})
     if len(classes) < 2:

@@ -102,11 +102,6 @@ class Ranking:
     core: str = ""  # the message without greeting and signature: what the classifier reads
 
     @property
-    def features(self) -> Features:
-        """The retriever's first hit's features (all zero without hits)."""
-        return self.candidates[0] if self.candidates else NO_FEATURES
-
-    @property
     def section(self) -> Section | None:
         return self.sections[0] if self.sections else None
 

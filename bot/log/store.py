@@ -21,9 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from faqbot.bot.log.database import PostgresDialect, SQLiteDialect, dialect_for, is_database_url
 from faqbot.bot.log.redact import redact
+
+T = TypeVar("T")
 
 DB_ENV_VAR = "FAQBOT_DB"
 BUSY_TIMEOUT_MS = 5000
@@ -206,16 +209,24 @@ class ConversationLog:
 
     def _execute(self, sql: str, parameters: tuple) -> int | None:
         """One statement in its own short transaction; an insert returns the new id."""
+
+        def run(connection) -> int | None:
+            cursor = connection.execute(self.dialect.sql(sql), parameters)
+            return self.dialect.inserted_id(cursor) if sql.startswith("INSERT") else None
+
+        return self._on_connection(run)
+
+    def _on_connection(self, work: Callable[[Any], T]) -> T:
+        """``work`` on the turn's connection; a failure releases it as broken and says whether to retry later."""
         connection = self._connect_for_turn()
         try:
-            cursor = connection.execute(self.dialect.sql(sql), parameters)
-            new_id = self.dialect.inserted_id(cursor) if sql.startswith("INSERT") else None
+            result = work(connection)
         except BaseException as error:
             self._release(connection, broken=True)
             self._raise_away_if_transient(error)
             raise
         self._release(connection)
-        return new_id
+        return result
 
     def _resolve(self, parameters: tuple) -> tuple | None:
         """Updates name a turn by its handle; a queued insert's handle becomes its id once written."""
@@ -347,12 +358,4 @@ class ConversationLog:
         return self._guard(run) or []  # type: ignore[return-value]
 
     def _query(self, sql: str, parameters: tuple) -> list[tuple]:
-        connection = self._connect_for_turn()
-        try:
-            rows = connection.execute(self.dialect.sql(sql), parameters).fetchall()
-        except BaseException as error:
-            self._release(connection, broken=True)
-            self._raise_away_if_transient(error)
-            raise
-        self._release(connection)
-        return rows
+        return self._on_connection(lambda connection: connection.execute(self.dialect.sql(sql), parameters).fetchall())

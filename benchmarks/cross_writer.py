@@ -1,39 +1,57 @@
-"""Fit on one writer's messages, score the other's: the hardest honest check of the decision.
+"""Leave one writer out: fit on the other writers' messages, score that writer's — the hardest honest check.
 
-tests/data/corpus.tsv holds two writers (its header: the first 610 cases are writer A's). The
-classifier, the regression and the thresholds are fitted on one writer's outcomes (plus the
-knowledge base's own example questions) and decide every message of the other writer.
+tests/data/corpus.tsv is written by several writers, each block opened by a comment line „# writer X“.
+For each writer, the classifier, the regression and the thresholds are fitted on every other writer's
+outcomes (plus the knowledge base's own example questions) and decide every message of that writer:
+nothing of its style was seen while fitting.
 
     python benchmarks/cross_writer.py        (needs the fit extra: pip install -e '.[fit]')
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from faqbot.kb.calibration import UNFITTED
-from faqbot.kb.evaluation import Outcome, Report, evaluate, read_cases
+from faqbot.kb.evaluation import Case, Outcome, Report, evaluate, read_cases
 from faqbot.kb.fitting import examples_of, fit
 from faqbot.kb.loader import load_articles
 from faqbot.kb.retriever import Index, decide
 
 ROOT = Path(__file__).resolve().parent.parent
-WRITER_A_CASES = 610
+CORPUS = ROOT / "tests" / "data" / "corpus.tsv"
+_WRITER_LINE = re.compile(r"# writer (\w+)\s*$")
+
+
+def writer_of(cases: list[Case], path: Path) -> list[str]:
+    """Each case's writer: the last „# writer X“ line above it."""
+    starts = [
+        (number, match.group(1))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if (match := _WRITER_LINE.match(line))
+    ]
+    return [next(name for start, name in reversed(starts) if start < case.line) for case in cases]
 
 
 def main() -> None:
     loaded = load_articles(ROOT / "articles")
     index = Index(loaded.articles, loaded.topics, UNFITTED)
-    outcomes = evaluate(index, read_cases(ROOT / "tests" / "data" / "corpus.tsv")).outcomes
+    cases = read_cases(CORPUS)
+    outcomes = evaluate(index, cases).outcomes
+    writers = writer_of(cases, CORPUS)
     examples = examples_of(index)
-    writer_a, writer_b = outcomes[:WRITER_A_CASES], outcomes[WRITER_A_CASES:]
-    for name, fitted_on, scored in (("A → B", writer_a, writer_b), ("B → A", writer_b, writer_a)):
+    for name in dict.fromkeys(writers):
+        fitted_on = [o for o, w in zip(outcomes, writers, strict=True) if w != name]
+        scored = [o for o, w in zip(outcomes, writers, strict=True) if w == name]
         calibration = fit(fitted_on, examples)
         report = Report([Outcome(o.case, decide(o.case.question, o.ranking, calibration), o.ranking) for o in scored])
         kinds = ", ".join(f"{kind} {right}/{total}" for kind, (right, total) in report.by_kind().items())
         print(
-            f"{name}: {len(scored)} messages, answered right {report.accuracy:.1%}, rejected {report.rejection:.1%}, "
-            f"confident wrong {report.wrong_in_scope:.1%} / {report.wrong_out_of_scope:.1%}\n  {kinds}"
+            f"others → {name}: {len(scored)} messages, answered right {report.accuracy:.1%}, "
+            f"ranked first {report.top1_ranked:.1%}, rejected {report.rejection:.1%}, "
+            f"confident wrong {report.wrong_in_scope:.1%} / {report.wrong_out_of_scope:.1%}\n  {kinds}",
+            flush=True,
         )
 
 

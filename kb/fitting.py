@@ -166,7 +166,7 @@ def fit(outcomes: Sequence[Outcome], examples: Sequence[Example] = (), fitted_on
     draft = Calibration(answer_weights, top3_weights, 1.0, 1.0)
     p_answer = [draft.answer_probability(c.features, c.verdict) for c in choices]
     p_top3 = [draft.top3_probability(c.features, c.verdict) for c in choices]
-    # An out-of-scope topic always wins: such questions can never be answered, whatever p says.
+    # An out-of-scope topic always wins: such questions can never be answered, whatever p says (kb.retriever.decide).
     answerable = [o.ranking.topic is None and bool(o.ranking.hits) for o in outcomes]
     inside = [i for i, o in enumerate(outcomes) if o.in_scope]
     outside = [i for i, o in enumerate(outcomes) if not o.in_scope]

@@ -63,10 +63,12 @@ SUGGESTIONS = 3
 # An article whose listed error text occurs in the message gets this much added to its score:
 # a pasted "552 5.2.2 Mailbox full" is strong evidence, whatever the prose around it says.
 ERROR_EVIDENCE_BONUS = 0.35
-# The decision may prefer the second or third hit when the text classifier is sure of it
-# (README: "How the decision is calibrated"); each of them gets its own features.
-CHOICES = 3
-CLASSIFIER_PREFERENCE = 0.5  # the classifier's probability, added to the retriever's score (cross-validated: README)
+# The decision may prefer one of the first five hits when the text classifier is sure of it
+# (README: "How the decision is calibrated"); each of them gets its own features. Since the classifier
+# has read 3,000 labelled messages it leads the choice: cross-validated, 5 hits with 3 × its probability
+# answer 90.9 % right / reject 95.1 % where 3 hits with 0.5 × gave 90.3 % / 94.6 %.
+CHOICES = 5
+CLASSIFIER_PREFERENCE = 3.0  # the classifier's probability, added to the retriever's score
 FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
 
 
@@ -418,7 +420,7 @@ class Choice(NamedTuple):
 
 
 def choose(ranking: Ranking, calibration: Calibration) -> Choice:
-    """The retriever's first hit, unless the text classifier clearly prefers the second or third.
+    """The retriever's first hit, unless the text classifier clearly prefers another of the first CHOICES.
 
     The retriever knows the articles' words; the classifier knows how people describe
     their problems ("rotes Schloss im Browser"). Each speaks with its own score in 0..1.

@@ -10,28 +10,16 @@ nothing of its style was seen while fitting.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from faqbot.kb.calibration import UNFITTED
-from faqbot.kb.evaluation import Case, Outcome, Report, evaluate, read_cases
+from faqbot.kb.evaluation import Outcome, Report, evaluate, read_cases, writers_of
 from faqbot.kb.fitting import examples_of, fit
 from faqbot.kb.loader import load_articles
 from faqbot.kb.retriever import Index, decide
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.tsv"
-_WRITER_LINE = re.compile(r"# writer (\w+)\s*$")
-
-
-def writer_of(cases: list[Case], path: Path) -> list[str]:
-    """Each case's writer: the last „# writer X“ line above it."""
-    starts = [
-        (number, match.group(1))
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if (match := _WRITER_LINE.match(line))
-    ]
-    return [next(name for start, name in reversed(starts) if start < case.line) for case in cases]
 
 
 def main() -> None:
@@ -39,7 +27,7 @@ def main() -> None:
     index = Index(loaded.articles, loaded.topics, UNFITTED)
     cases = read_cases(CORPUS)
     outcomes = evaluate(index, cases).outcomes
-    writers = writer_of(cases, CORPUS)
+    writers = writers_of(CORPUS, cases)
     examples = examples_of(index)
     for name in dict.fromkeys(writers):
         fitted_on = [o for o, w in zip(outcomes, writers, strict=True) if w != name]

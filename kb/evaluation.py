@@ -8,6 +8,7 @@ line break (messages with greeting and signature); ``#`` starts a comment.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,19 @@ def read_cases(path: Path) -> list[Case]:
         question = question.strip().replace("\\n", "\n")
         cases.append(Case(number, ids, question, kind.strip() or NO_KIND, str(path), section if hash_sign else None))
     return cases
+
+
+_WRITER_LINE = re.compile(r"#\s*writer\s+(\w+)\s*$")
+
+
+def writers_of(path: Path, cases: Sequence[Case]) -> list[str]:
+    """Each case's writer: the last „# writer X“ comment line above it ("" before the first such line)."""
+    starts = [
+        (number, match.group(1))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if (match := _WRITER_LINE.match(line))
+    ]
+    return [next((name for start, name in reversed(starts) if start < case.line), "") for case in cases]
 
 
 def evaluate(index: Index, cases: Sequence[Case], calibration: Calibration | None = None) -> Report:

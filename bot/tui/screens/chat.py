@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.markdown import Markdown as FrozenMarkdown
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +19,7 @@ from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.history_input import HistoryInput
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
 
 # Replies kept as live widgets (buttons, lists, sections); older ones are frozen to one static renderable
@@ -107,8 +106,7 @@ class ChatScreen(Screen[None]):
         """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go."""
         live = list(self.conversation.query_children(BotMessage))
         for message in live[:-LIVE_REPLIES]:
-            frozen = Static(_frozen(message.reply), classes=f"static-reply {message.reply.kind}")
-            self.conversation.mount(frozen, after=message)
+            self.conversation.mount(_frozen(message), after=message)
             message.remove()
 
     @on(Input.Submitted, "#question")
@@ -215,12 +213,14 @@ class ChatScreen(Screen[None]):
         return "\n".join(lines)
 
 
-def _frozen(reply: Reply) -> FrozenMarkdown | Text:
-    """What a frozen reply shows: an article as its title and plain text (laid out without parsing
-    Markdown, which for a whole article cost more than the rest of a turn), other replies as Markdown."""
-    if reply.article is not None:
-        return Text.assemble((reply.article.title, "bold"), "\n\n", reply.article.text)
-    return FrozenMarkdown(_reply_markdown(reply))
+def _frozen(message: BotMessage) -> MarkdownText:
+    """A reply as static text: an article as it was last shown (its text as laid out already, so freezing
+    lays nothing out again), other replies with their suggestions as a list."""
+    classes = f"static-reply {message.reply.kind}"
+    if message.reply.article is not None:
+        shown = message.query_one(".article-body", MarkdownText)
+        return MarkdownText(shown.source, classes=classes, laid_out=shown.laid_out)
+    return MarkdownText(_reply_markdown(message.reply), classes=classes)
 
 
 def _reply_markdown(reply: Reply) -> str:

@@ -37,6 +37,17 @@ async def test_question_gets_the_article_as_markdown(make_app):
         assert [m.text for m in app.screen.query(UserMessage)] == ["Mein Postfach ist voll"]
 
 
+async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask_chat(pilot, "Mein Postfach ist voll")
+        body = reply.query_one(".article-body", MarkdownText)
+        await pilot.click(body, offset=(2, 2), times=3)  # a triple click selects the whole text
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and "Postfach voll" in selected and "Server-Einstellungen" in selected
+        assert "#" not in selected  # what is shown, not the Markdown behind it
+
 async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

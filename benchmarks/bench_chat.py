@@ -47,6 +47,7 @@ async def conversation(turns: int) -> tuple[list[float], list[float], list[int]]
         for turn in range(turns):
             field = app.screen.query_one("#question")
             field.value = questions[turn % len(questions)]
+            await pilot.pause()  # the question typed and drawn before Enter, as when a person types it
             said = len(app.screen.transcript)
             frames.clear()
             started, cpu_started = time.perf_counter(), time.process_time()

@@ -48,6 +48,7 @@ async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
         assert selected is not None and "Postfach voll" in selected and "Server-Einstellungen" in selected
         assert "#" not in selected  # what is shown, not the Markdown behind it
 
+
 async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

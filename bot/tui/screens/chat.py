@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 
 from textual import on, work
@@ -26,6 +28,9 @@ from faqbot.kb.article import Article
 # each, so mounting an answer stays as quick at the 50th turn as at the first: every live Markdown
 # widget is dozens of widgets that each re-layout walks (benchmarks/bench_chat.py; README: "Performance").
 LIVE_REPLIES = 4
+# How long the question waits to be drawn together with its answer (one layout and paint, not two); an
+# answer that takes longer comes after the question and a "…".
+ANSWER_GRACE = 0.05
 
 
 class ChatScreen(Screen[None]):
@@ -36,11 +41,18 @@ class ChatScreen(Screen[None]):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: Static, reply: Reply, turn_id: int | None) -> None:
+        def __init__(self, placeholder: Static, reply: Reply) -> None:
             super().__init__()
             self.placeholder = placeholder
             self.reply = reply
-            self.turn_id = turn_id  # the turn in the conversation log, for feedback and picks
+
+    class TurnLogged(Message):
+        """A reply's turn is in the conversation log (for its feedback and picks); sent after ReplyReady."""
+
+        def __init__(self, reply: Reply, turn_id: int) -> None:
+            super().__init__()
+            self.reply = reply
+            self.turn_id = turn_id
 
     def __init__(
         self,
@@ -110,28 +122,38 @@ class ChatScreen(Screen[None]):
             message.remove()
 
     @on(Input.Submitted, "#question")
-    def _ask(self, event: Input.Submitted) -> None:
+    async def _ask(self, event: Input.Submitted) -> None:
         text = event.value
         field = self.query_one("#question", HistoryInput)
         field.remember(text)
-        field.value = ""
         if not text.strip():
+            field.value = ""
             return
         self.transcript.append(("Sie", text))
         # A plain Static while the answer is looked up: one widget to lay out, not a whole reply's.
         placeholder = Static("…", classes="static-reply waiting", markup=False)
-        self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)  # one layout pass
-        self._answer(text, placeholder)
+        answered = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self._answer(text, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
+        # Nothing is drawn until the question is mounted and, if it comes within ANSWER_GRACE, its answer
+        # is queued: _reply_ready then mounts it before the screen is idle, so it is all one layout and paint.
+        with self.app.batch_update():
+            field.value = ""
+            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), ANSWER_GRACE)
 
     @work(thread=True, group="answers")
-    def _answer(self, text: str, placeholder: Static) -> None:
-        # Runs off the event loop (retrieval and the log's disk write); the handler below owns the conversation.
+    def _answer(self, text: str, placeholder: Static, answered: Callable[[], object]) -> None:
+        # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
         reply = self.dialog.reply(text)
-        turn_id = None
+        self.post_message(self.ReplyReady(placeholder, reply))
+        answered()
+        # The log's disk write after the answer is on its way: the customer does not wait for it.
         log = self.conversation_log
         if log is not None and reply.kind != "empty":
             turn_id = log.record(text, reply.kind, article_id=reply.logged_article_id, score=reply.score)
-        self.post_message(self.ReplyReady(placeholder, reply, turn_id))
+            self.post_message(self.TurnLogged(reply, turn_id))
 
     @work(thread=True, group="log")
     def _log_feedback(self, turn_id: int, helpful: bool) -> None:
@@ -147,15 +169,23 @@ class ChatScreen(Screen[None]):
     async def _reply_ready(self, event: ReplyReady) -> None:
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
-        message = self._bot_message(event.reply, event.turn_id)
-        # Mounted, placeholder removed and old replies frozen without waiting in between: one layout pass.
-        mounted = self.conversation.mount(message, after=event.placeholder)
-        event.placeholder.remove()
-        self._record_reply(event.reply)
-        await mounted
+        message = self._bot_message(event.reply)
+        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
+        # one layout and one paint for all of it.
+        with self.app.batch_update():
+            mounted = self.conversation.mount(message, after=event.placeholder)
+            event.placeholder.remove()
+            self._record_reply(event.reply)
+            await mounted
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
             self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
+
+    @on(TurnLogged)
+    def _turn_logged(self, event: TurnLogged) -> None:
+        for message in self.conversation.query_children(BotMessage):
+            if message.reply is event.reply:
+                message.turn_id = event.turn_id
 
     def show_article(self, article: Article) -> None:
         """Show an article as the bot's answer (picked from a list or the command palette)."""

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from faqbot.bot.tui import create_app
+from faqbot.bot.tui.collector import settle_for_interaction
 from faqbot.kb.evaluation import read_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ async def conversation(turns: int) -> tuple[list[float], list[float], list[int]]
     """Seconds per turn (wall, CPU), and how many widgets the screen holds after each."""
     questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
     app = create_app("chat", log=False, cursor_blink=False)
+    settle_for_interaction()  # as `faqbot chat` does before it runs the app
     timings, cpu, widgets = [], [], []
     frames: list[tuple[float, float]] = []  # (wall, CPU) when the screen handed a frame to the driver
     display = app._display

@@ -278,17 +278,18 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
 
     app = make_app(log=False)
-    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 3
+    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 4  # two archive groups
     async with app.run_test(size=SIZE) as pilot:
         for question in questions:
             await ask_chat(pilot, question)
         conversation = app.screen.query_one("#conversation")
         live = list(conversation.query_children(BotMessage))
-        frozen = list(conversation.query_children(".static-reply"))
+        frozen = list(conversation.query(".static-reply"))
         assert len(live) == LIVE_REPLIES  # the newest, with their buttons
         assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
         assert frozen[1].render().plain.strip().startswith("Postfach voll")  # the first answer, as laid-out text
+        assert [message.text for message in app.screen.query(UserMessage)] == questions  # all shown, in order
         transcript = app.screen.transcript_markdown()
-        assert transcript.count("Mein Postfach ist voll") == 3  # every question, however old
-        assert transcript.count("# Postfach voll") == 3
+        assert transcript.count("Mein Postfach ist voll") == 4  # every question, however old
+        assert transcript.count("# Postfach voll") == 4

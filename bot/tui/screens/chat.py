@@ -10,9 +10,10 @@ from datetime import datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
 from faqbot.bot import wording
@@ -28,6 +29,9 @@ from faqbot.kb.article import Article
 # each, so mounting an answer stays as quick at the 50th turn as at the first: every live Markdown
 # widget is dozens of widgets that each re-layout walks (benchmarks/bench_chat.py; README: "Performance").
 LIVE_REPLIES = 4
+# Frozen replies (with the questions before them) are kept in groups of ARCHIVE_GROUP: a group that no longer
+# changes keeps its arrangement cached, so each turn lays out a few groups rather than every old message.
+ARCHIVE_GROUP = 8
 # How long the question waits to be drawn together with its answer (one layout and paint, not two); an
 # answer that takes longer comes after the question and a "…".
 ANSWER_GRACE = 0.05
@@ -115,11 +119,20 @@ class ChatScreen(Screen[None]):
         self._freeze_old_replies()
 
     def _freeze_old_replies(self) -> None:
-        """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go."""
-        live = list(self.conversation.query_children(BotMessage))
-        for message in live[:-LIVE_REPLIES]:
-            self.conversation.mount(_frozen(message), after=message)
-            message.remove()
+        """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go.
+        They move, with the questions before them, into the newest archive group."""
+        old = list(self.conversation.query_children(BotMessage))[:-LIVE_REPLIES]
+        if not old:
+            return
+        children = list(self.conversation.children)
+        moving = [child for child in children[: children.index(old[-1]) + 1] if not isinstance(child, Archive)]
+        archives = list(self.conversation.query_children(Archive))
+        if archives and len(archives[-1].query_children(".static-reply")) + len(old) <= ARCHIVE_GROUP:
+            archives[-1].mount_all(_archived(moving))
+        else:
+            self.conversation.mount(Archive(*_archived(moving)), before=moving[0])
+        for child in moving:
+            child.remove()
 
     @on(Input.Submitted, "#question")
     async def _ask(self, event: Input.Submitted) -> None:
@@ -241,6 +254,21 @@ class ChatScreen(Screen[None]):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
+
+
+class Archive(Vertical):
+    """A group of older messages, frozen (LIVE_REPLIES, ARCHIVE_GROUP)."""
+
+
+def _archived(messages: list[Widget]) -> list[Widget]:
+    """The same messages as new widgets for an archive group: replies frozen, questions as they were."""
+    archived: list[Widget] = []
+    for message in messages:
+        if isinstance(message, BotMessage):
+            archived.append(_frozen(message))
+        else:
+            archived.extend(Horizontal(UserMessage(question.text), classes="user-row") for question in message.query(UserMessage))
+    return archived
 
 
 def _frozen(message: BotMessage) -> MarkdownText:

@@ -166,7 +166,8 @@ class ChatScreen(Screen[None]):
         log = self.conversation_log
         if log is not None and reply.kind != "empty":
             turn_id = log.record(text, reply.kind, article_id=reply.logged_article_id, score=reply.score)
-            self.post_message(self.TurnLogged(reply, turn_id))
+            if turn_id is not None:  # None: the log is off (it failed)
+                self.post_message(self.TurnLogged(reply, turn_id))
 
     @work(thread=True, group="log")
     def _log_feedback(self, turn_id: int, helpful: bool) -> None:

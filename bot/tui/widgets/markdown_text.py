@@ -42,6 +42,10 @@ _STYLED = {
 }
 
 
+# Layouts kept per widget (widths and themes seen last): a scroll bar appearing changes the width once.
+KEPT_LAYOUTS = 4
+
+
 class _PlainCodeBlock(CodeBlock):
     """A fenced block as it is written: no syntax colouring (that would import Pygments into every chat)."""
 
@@ -70,8 +74,8 @@ class MarkdownText(Widget):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._source = source
-        # (width, theme) → the text laid out and its height in lines: reused by every later layout and paint at that width, and
-        # handed on when a reply is frozen (chat.py), so freezing it lays nothing out again.
+        # (width, theme) → the text laid out and its height in lines: reused by every later layout and paint
+        # at that width, and handed on when a reply is frozen (chat.py), so freezing lays nothing out again.
         self.laid_out = laid_out if laid_out is not None else {}
 
     @property
@@ -93,6 +97,8 @@ class MarkdownText(Widget):
         key = (width, self.app.theme)
         laid_out = self.laid_out.get(key)
         if laid_out is None:
+            if len(self.laid_out) >= KEPT_LAYOUTS:  # a window dragged wider and narrower: keep the latest few
+                del self.laid_out[next(iter(self.laid_out))]
             lines = _lines_of_text(self._lines(width))
             laid_out = self.laid_out[key] = (Content.from_rich_text(Text("\n").join(lines)), len(lines))
         return laid_out

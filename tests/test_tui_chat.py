@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from textual.screen import Screen
-from textual.widgets import Button, Markdown, OptionList
+from textual.widgets import Button, OptionList
 
 from conftest import ask_chat, click_visible, pick_from_palette, wait_until
 from faqbot.bot.tui.helper_screens import HelperScreen
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 
 SIZE = (100, 40)
 
@@ -18,7 +19,7 @@ async def test_greeting_names_the_topics(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         (greeting,) = app.screen.query(BotMessage)
-        text = greeting.query_one(Markdown).source
+        text = greeting.query_one(MarkdownText).source
         assert "Guten Tag" in text
         for category in ("Webmail", "DNS & SPF", "Passwort & Sicherheit"):
             assert category in text
@@ -30,10 +31,22 @@ async def test_question_gets_the_article_as_markdown(make_app):
         reply = await ask_chat(pilot, "Mein Postfach ist voll")
         assert reply.reply.kind == "answer"
         assert reply.reply.article.id == "postfach-voll"
-        body = reply.query_one(".article-body", Markdown)
+        body = reply.query_one(".article-body", MarkdownText)
         assert "Server-Einstellungen" in body.source
         assert reply.query_one("#helpful-yes", Button).label.plain == "Ja"
         assert [m.text for m in app.screen.query(UserMessage)] == ["Mein Postfach ist voll"]
+
+
+async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await ask_chat(pilot, "Mein Postfach ist voll")
+        body = reply.query_one(".article-body", MarkdownText)
+        await pilot.click(body, offset=(2, 2), times=3)  # a triple click selects the whole text
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and "Postfach voll" in selected and "Server-Einstellungen" in selected
+        assert "#" not in selected  # what is shown, not the Markdown behind it
 
 
 async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
@@ -43,7 +56,7 @@ async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
         await click_visible(pilot, answer.query_one("#helpful-yes"))
         await pilot.pause()
         assert answer.query_one("#helpful-yes", Button).disabled
-        assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(Markdown).source
+        assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(MarkdownText).source
 
 
 async def test_feedback_no_offers_next_best_and_hotline(make_app):
@@ -54,7 +67,7 @@ async def test_feedback_no_offers_next_best_and_hotline(make_app):
         await click_visible(pilot, answer.query_one("#helpful-no"))
         await pilot.pause()
         last = app.screen.query(BotMessage).last()
-        assert "0800 1003329" in last.query_one(Markdown).source
+        assert "0800 1003329" in last.query_one(MarkdownText).source
         options = last.query_one(OptionList)
         assert options.option_count == len(answer.reply.suggestions)
 
@@ -84,7 +97,7 @@ async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     async with app.run_test(size=SIZE) as pilot:
         reply = await ask_chat(pilot, "Kennwort")  # either password article: the bot must not pick one
         assert reply.reply.kind == "suggest"
-        assert "Meinten Sie" in reply.query_one(Markdown).source
+        assert "Meinten Sie" in reply.query_one(MarkdownText).source
         choices = reply.query_one(OptionList)
         choices.focus()
         await pilot.press("down", "enter")
@@ -99,7 +112,7 @@ async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
     async with app.run_test(size=SIZE) as pilot:
         reply = await ask_chat(pilot, "Wie wird das Wetter morgen?")
         assert reply.reply.kind == "none"
-        assert "0800 1003329" in reply.query_one(Markdown).source
+        assert "0800 1003329" in reply.query_one(MarkdownText).source
         choices = reply.query_one(OptionList)
         labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
         assert "Thema: Webmail" in labels
@@ -128,7 +141,7 @@ async def test_small_talk_without_article_search(make_app):
             reply = await ask_chat(pilot, text)
             assert (reply.reply.kind, reply.reply.intent) == ("smalltalk", intent), text
             if intent == "human":
-                assert "0800 1003329" in reply.query_one(Markdown).source
+                assert "0800 1003329" in reply.query_one(MarkdownText).source
 
 
 async def test_input_history_with_arrow_keys(make_app):
@@ -265,17 +278,18 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
 
     app = make_app(log=False)
-    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 3
+    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 4  # two archive groups
     async with app.run_test(size=SIZE) as pilot:
         for question in questions:
             await ask_chat(pilot, question)
         conversation = app.screen.query_one("#conversation")
         live = list(conversation.query_children(BotMessage))
-        frozen = list(conversation.query_children(".static-reply"))
+        frozen = list(conversation.query(".static-reply"))
         assert len(live) == LIVE_REPLIES  # the newest, with their buttons
         assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
-        assert frozen[1].content.plain.startswith("Postfach voll")  # the first answer, as text
+        assert frozen[1].render().plain.strip().startswith("Postfach voll")  # the first answer, as laid-out text
+        assert [message.text for message in app.screen.query(UserMessage)] == questions  # all shown, in order
         transcript = app.screen.transcript_markdown()
-        assert transcript.count("Mein Postfach ist voll") == 3  # every question, however old
-        assert transcript.count("# Postfach voll") == 3
+        assert transcript.count("Mein Postfach ist voll") == 4  # every question, however old
+        assert transcript.count("# Postfach voll") == 4

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Markdown, OptionList
+from textual.widgets import OptionList
 
 from conftest import ask_chat
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 
 CERTIFICATE_QUESTION = "mein outlook sagt das zertifikat ist ungültig wenn ich mails abrufe"
 
@@ -15,11 +16,11 @@ async def test_the_answer_shows_its_section_on_screen_at_80x24(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         answer = await ask_chat(pilot, CERTIFICATE_QUESTION)
         await pilot.pause()
-        body = answer.query_one(".article-body", Markdown)
+        body = answer.query_one(".article-body", MarkdownText)
         assert body.source.startswith("# TLS-Verschlüsselung")
         assert "## Zertifikatsfehler mit mail.IhreDomain.tld" in body.source and "POP3s" not in body.source
-        heading = next(block for block in body.children if "Zertifikatsfehler" in str(block.render()))
-        assert heading.region.y >= 0 and heading.region.bottom <= 24  # on screen without scrolling
+        heading = next(y for y, line in enumerate(body.render().plain.splitlines()) if "Zertifikatsfehler" in line)
+        assert 0 <= body.content_region.y + heading < 24  # on screen without scrolling
         options = answer.query_one(".sections", OptionList)
         assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == [
             "▸ Ganzen Artikel zeigen",
@@ -38,7 +39,7 @@ async def test_another_section_or_the_whole_article_opens_in_place(make_app, cho
         options.highlighted = choice
         await pilot.press("enter")
         await pilot.pause()
-        source = answer.query_one(".article-body", Markdown).source
+        source = answer.query_one(".article-body", MarkdownText).source
         assert shown in source
         if hidden:
             assert hidden not in source
@@ -51,7 +52,7 @@ async def test_a_general_question_shows_the_whole_article(make_app):
         answer = await ask_chat(pilot, "Mein Postfach ist voll")
         assert answer.reply.section is None
         assert not answer.query(".sections")
-        assert "## 4. E-Mails löschen" in answer.query_one(".article-body", Markdown).source
+        assert "## 4. E-Mails löschen" in answer.query_one(".article-body", MarkdownText).source
 
 
 def test_snapshot_certificate_section_at_80x24(snap_compare, make_app):

@@ -134,12 +134,14 @@ def _add_log_options(parser: argparse.ArgumentParser, *, top_level: bool = False
 
 def cmd_app(args: argparse.Namespace) -> int:
     from faqbot.bot.tui import create_app
+    from faqbot.bot.tui.collector import settle_for_interaction
 
     mode: Literal["chat", "agent"] = "agent" if args.command == "agent" else "chat"
     served = getattr(args, "served", False)
     # the log's place stays a string: a postgresql:// URL is not a path
     templates = Path(args.templates) if getattr(args, "templates", None) else None
     app = create_app(mode, args.articles, db=args.db or None, log=not args.no_log, served=served, templates=templates)
+    settle_for_interaction()
     app.run()
     if app.return_code:  # Textual has printed the error; a crash must not look like a normal end
         print("Der FAQ-Bot wurde wegen eines unerwarteten Fehlers beendet (siehe oben).", file=sys.stderr)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 
-from rich.markdown import Markdown as FrozenMarkdown
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
 from faqbot.bot import wording
@@ -21,12 +22,19 @@ from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.history_input import HistoryInput
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
 
 # Replies kept as live widgets (buttons, lists, sections); older ones are frozen to one static renderable
 # each, so mounting an answer stays as quick at the 50th turn as at the first: every live Markdown
 # widget is dozens of widgets that each re-layout walks (benchmarks/bench_chat.py; README: "Performance").
 LIVE_REPLIES = 4
+# Frozen replies (with the questions before them) are kept in groups of ARCHIVE_GROUP: a group that no longer
+# changes keeps its arrangement cached, so each turn lays out a few groups rather than every old message.
+ARCHIVE_GROUP = 8
+# How long the question waits to be drawn together with its answer (one layout and paint, not two); an
+# answer that takes longer comes after the question and a "…".
+ANSWER_GRACE = 0.05
 
 
 class ChatScreen(Screen[None]):
@@ -37,11 +45,18 @@ class ChatScreen(Screen[None]):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: Static, reply: Reply, turn_id: int | None) -> None:
+        def __init__(self, placeholder: Static, reply: Reply) -> None:
             super().__init__()
             self.placeholder = placeholder
             self.reply = reply
-            self.turn_id = turn_id  # the turn in the conversation log, for feedback and picks
+
+    class TurnLogged(Message):
+        """A reply's turn is in the conversation log (for its feedback and picks); sent after ReplyReady."""
+
+        def __init__(self, reply: Reply, turn_id: int) -> None:
+            super().__init__()
+            self.reply = reply
+            self.turn_id = turn_id
 
     def __init__(
         self,
@@ -104,36 +119,55 @@ class ChatScreen(Screen[None]):
         self._freeze_old_replies()
 
     def _freeze_old_replies(self) -> None:
-        """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go."""
-        live = list(self.conversation.query_children(BotMessage))
-        for message in live[:-LIVE_REPLIES]:
-            frozen = Static(_frozen(message.reply), classes=f"static-reply {message.reply.kind}")
-            self.conversation.mount(frozen, after=message)
-            message.remove()
+        """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go.
+        They move, with the questions before them, into the newest archive group."""
+        old = list(self.conversation.query_children(BotMessage))[:-LIVE_REPLIES]
+        if not old:
+            return
+        children = list(self.conversation.children)
+        moving = [child for child in children[: children.index(old[-1]) + 1] if not isinstance(child, Archive)]
+        archives = list(self.conversation.query_children(Archive))
+        if archives and len(archives[-1].query_children(".static-reply")) + len(old) <= ARCHIVE_GROUP:
+            archives[-1].mount_all(_archived(moving))
+        else:
+            self.conversation.mount(Archive(*_archived(moving)), before=moving[0])
+        for child in moving:
+            child.remove()
 
     @on(Input.Submitted, "#question")
-    def _ask(self, event: Input.Submitted) -> None:
+    async def _ask(self, event: Input.Submitted) -> None:
         text = event.value
         field = self.query_one("#question", HistoryInput)
         field.remember(text)
-        field.value = ""
         if not text.strip():
+            field.value = ""
             return
         self.transcript.append(("Sie", text))
         # A plain Static while the answer is looked up: one widget to lay out, not a whole reply's.
         placeholder = Static("…", classes="static-reply waiting", markup=False)
-        self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)  # one layout pass
-        self._answer(text, placeholder)
+        answered = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self._answer(text, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
+        # Nothing is drawn until the question is mounted and, if it comes within ANSWER_GRACE, its answer
+        # is queued: _reply_ready then mounts it before the screen is idle, so it is all one layout and paint.
+        with self.app.batch_update():
+            field.value = ""
+            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), ANSWER_GRACE)
 
     @work(thread=True, group="answers")
-    def _answer(self, text: str, placeholder: Static) -> None:
-        # Runs off the event loop (retrieval and the log's disk write); the handler below owns the conversation.
+    def _answer(self, text: str, placeholder: Static, answered: Callable[[], object]) -> None:
+        # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
         reply = self.dialog.reply(text)
-        turn_id = None
+        self.post_message(self.ReplyReady(placeholder, reply))
+        answered()
+        # The log's disk write after the answer is on its way: the customer does not wait for it.
         log = self.conversation_log
         if log is not None and reply.kind != "empty":
             turn_id = log.record(text, reply.kind, article_id=reply.logged_article_id, score=reply.score)
-        self.post_message(self.ReplyReady(placeholder, reply, turn_id))
+            if turn_id is not None:  # None: the log is off (it failed)
+                self.post_message(self.TurnLogged(reply, turn_id))
 
     @work(thread=True, group="log")
     def _log_feedback(self, turn_id: int, helpful: bool) -> None:
@@ -149,15 +183,23 @@ class ChatScreen(Screen[None]):
     async def _reply_ready(self, event: ReplyReady) -> None:
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
-        message = self._bot_message(event.reply, event.turn_id)
-        # Mounted, placeholder removed and old replies frozen without waiting in between: one layout pass.
-        mounted = self.conversation.mount(message, after=event.placeholder)
-        event.placeholder.remove()
-        self._record_reply(event.reply)
-        await mounted
+        message = self._bot_message(event.reply)
+        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
+        # one layout and one paint for all of it.
+        with self.app.batch_update():
+            mounted = self.conversation.mount(message, after=event.placeholder)
+            event.placeholder.remove()
+            self._record_reply(event.reply)
+            await mounted
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
             self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
+
+    @on(TurnLogged)
+    def _turn_logged(self, event: TurnLogged) -> None:
+        for message in self.conversation.query_children(BotMessage):
+            if message.reply is event.reply:
+                message.turn_id = event.turn_id
 
     def show_article(self, article: Article) -> None:
         """Show an article as the bot's answer (picked from a list or the command palette)."""
@@ -215,12 +257,29 @@ class ChatScreen(Screen[None]):
         return "\n".join(lines)
 
 
-def _frozen(reply: Reply) -> FrozenMarkdown | Text:
-    """What a frozen reply shows: an article as its title and plain text (laid out without parsing
-    Markdown, which for a whole article cost more than the rest of a turn), other replies as Markdown."""
-    if reply.article is not None:
-        return Text.assemble((reply.article.title, "bold"), "\n\n", reply.article.text)
-    return FrozenMarkdown(_reply_markdown(reply))
+class Archive(Vertical):
+    """A group of older messages, frozen (LIVE_REPLIES, ARCHIVE_GROUP)."""
+
+
+def _archived(messages: list[Widget]) -> list[Widget]:
+    """The same messages as new widgets for an archive group: replies frozen, questions as they were."""
+    archived: list[Widget] = []
+    for message in messages:
+        if isinstance(message, BotMessage):
+            archived.append(_frozen(message))
+        else:
+            archived.extend(Horizontal(UserMessage(question.text), classes="user-row") for question in message.query(UserMessage))
+    return archived
+
+
+def _frozen(message: BotMessage) -> MarkdownText:
+    """A reply as static text: an article as it was last shown (its text as laid out already, so freezing
+    lays nothing out again), other replies with their suggestions as a list."""
+    classes = f"static-reply {message.reply.kind}"
+    if message.reply.article is not None:
+        shown = message.query_one(".article-body", MarkdownText)
+        return MarkdownText(shown.source, classes=classes, laid_out=shown.laid_out)
+    return MarkdownText(_reply_markdown(message.reply), classes=classes)
 
 
 def _reply_markdown(reply: Reply) -> str:

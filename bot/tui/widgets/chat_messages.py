@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Label, Markdown, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from faqbot.bot.dialog import Reply
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
 from faqbot.kb.sections import Section
 
@@ -74,7 +75,7 @@ class BotMessage(Vertical):
     def compose(self) -> ComposeResult:
         reply = self.reply
         if reply.article is not None:
-            yield Markdown(self._article_markdown(reply.section), classes="article-body", open_links=False)
+            yield MarkdownText(self._article_markdown(reply.section), classes="article-body")
             if reply.section is not None:
                 # The passage that answers comes first; the rest of the article is one key away.
                 yield OptionList(*self._section_options(reply.section), classes="sections")
@@ -85,7 +86,7 @@ class BotMessage(Vertical):
                 yield Button("Ja", id="helpful-yes", variant="success")
                 yield Button("Nein", id="helpful-no", variant="error")
         elif reply.text:
-            yield Markdown(reply.text, classes="bot-text", open_links=False)
+            yield MarkdownText(reply.text, classes="bot-text")
         options = [Option(Content(article.title), id=f"article:{article.id}") for article in reply.suggestions]
         if reply.kind == "none":
             options += [Option(Content(f"Thema: {category}"), id=f"category:{category}") for category in self.categories]
@@ -118,7 +119,7 @@ class BotMessage(Vertical):
         assert article is not None
         anchor = (event.option.id or "").partition(":")[2]
         section = next((s for s in article.sections if s.heading and s.anchor == anchor), None)
-        self.query_one(".article-body", Markdown).update(self._article_markdown(section))
+        self.query_one(".article-body", MarkdownText).update(self._article_markdown(section))
         options = event.option_list
         options.clear_options()
         options.add_options(self._section_options(section))

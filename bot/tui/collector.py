@@ -1,0 +1,21 @@
+"""Python's garbage collector set for an interactive app, so that it does not stall the answer a person waits for.
+
+By default the collector walks every container object every few frames' worth of allocations, and now and
+then all of them: in the chat that was 5–14 ms per turn and, every three or four turns, 75–100 ms in one go
+(the loaded index and the app are some 100,000 objects), the slowest turns of benchmarks/bench_chat.py.
+"""
+
+from __future__ import annotations
+
+import gc
+
+# Allocations (less deallocations) between two young collections; Python's default is 700, a few per frame.
+YOUNG_THRESHOLD = 10_000
+
+
+def settle_for_interaction() -> None:
+    """Call once the index is loaded, just before the app runs: what exists then lives as long as the process,
+    so no collection need walk it again (``gc.freeze``), and young collections come less often."""
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, old)

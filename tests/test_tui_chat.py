@@ -124,6 +124,19 @@ async def test_no_article_gives_fallback_with_hotline_and_categories(make_app):
         assert {a.category for a in listing.reply.suggestions} == {"Webmail"}
 
 
+async def test_a_short_reply_after_a_long_answer_is_in_view(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask_chat(pilot, "Mein Postfach ist voll")  # a long article, shown from its top
+        reply = await ask_chat(pilot, "Wie wird das Wetter morgen?")
+        await pilot.pause()
+        conversation = app.screen.query_one("#conversation")
+        assert reply.region.bottom > conversation.region.y and reply.region.y < conversation.region.bottom, (
+            reply.region,
+            conversation.region,
+        )
+
+
 SMALL_TALK = [
     ("Hallo", "greeting"),
     ("Danke!", "thanks"),

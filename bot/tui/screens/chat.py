@@ -194,6 +194,10 @@ class ChatScreen(Screen[None]):
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
             self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
+        else:
+            # Short replies end the conversation; after a long answer was shown from its top, the view
+            # no longer follows the end by itself, and the reply would appear out of sight.
+            self.call_after_refresh(self.conversation.scroll_end, animate=False)
 
     @on(TurnLogged)
     def _turn_logged(self, event: TurnLogged) -> None:

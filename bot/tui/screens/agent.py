@@ -226,7 +226,9 @@ class AgentScreen(Screen[None]):
         if article is None:
             await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
             return
-        await preview.update(f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}")
+        text = f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}"
+        if text != preview.source:  # typing on mostly keeps the article and its section: no rebuild of the same widgets
+            await preview.update(text)
         # The answering section's heading at the top of the preview; the rest of the article stays a scroll away.
         self.call_after_refresh(self._scroll_to_section)
 

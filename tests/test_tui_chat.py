@@ -265,7 +265,8 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
 
     app = make_app(log=False)
-    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 3
+    # Two rounds: the greeting and six answers are more than LIVE_REPLIES, so the first round is frozen.
+    questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 2
     async with app.run_test(size=SIZE) as pilot:
         for question in questions:
             await ask_chat(pilot, question)
@@ -277,5 +278,5 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
         assert frozen[1].content.plain.startswith("Postfach voll")  # the first answer, as text
         transcript = app.screen.transcript_markdown()
-        assert transcript.count("Mein Postfach ist voll") == 3  # every question, however old
-        assert transcript.count("# Postfach voll") == 3
+        assert transcript.count("Mein Postfach ist voll") == 2  # every question, however old
+        assert transcript.count("# Postfach voll") == 2

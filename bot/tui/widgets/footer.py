@@ -18,8 +18,13 @@ class SteadyFooter(Footer):
     _shown: tuple[Any, ...] | None = None  # the keys of the last rebuild, or of the one on its way
 
     def _keys(self, screen: Screen[Any]) -> tuple[Any, ...]:
-        # Everything compose reads from the bindings (the node that owns one is not shown).
-        return tuple((key, active.binding, active.enabled, active.tooltip) for key, active in screen.active_bindings.items())
+        # What compose reads: the shown bindings and the palette's key (the node that owns one is not shown).
+        palette = screen.app.COMMAND_PALETTE_BINDING
+        return tuple(
+            (key, active.binding, active.enabled, active.tooltip)
+            for key, active in screen.active_bindings.items()
+            if active.binding.show or key == palette
+        )
 
     def compose(self) -> ComposeResult:
         if self._bindings_ready:

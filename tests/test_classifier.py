@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import numpy as np
 import pytest
 
 from faqbot.kb.calibration import NO_FEATURES, UNFITTED, Calibration, load_calibration
 from faqbot.kb.classifier import OUTSIDE, Classifier
+from faqbot.kb.fitting import fit_classifier  # imports scikit-learn only when it fits
 from faqbot.kb.retriever import Hit, Ranking, choose
 
-pytest.importorskip("sklearn", reason="fitting needs the fit extra")
-from faqbot.kb.fitting import fit_classifier  # noqa: E402 (after the skip)
+# Looked up, not imported: importing scikit-learn at collection costs every xdist worker ~1.7 s of CPU,
+# also those that run none of these tests.
+pytestmark = pytest.mark.skipif(find_spec("sklearn") is None, reason="fitting needs the fit extra")
 
 EXAMPLES = [
     ("Mein Postfach ist voll", "postfach-voll"),

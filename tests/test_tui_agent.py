@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown, OptionList, Select
+from textual.widgets import Footer, Input, Markdown, OptionList, Select
+from textual.widgets._footer import FooterKey
 
 from conftest import paste, pick_from_palette, wait_until
 from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
@@ -114,6 +115,17 @@ async def test_no_result_says_so(make_app):
         assert "Kein Artikel gefunden" in app.screen.query_one("#preview", Markdown).source
         await pilot.press("f2")  # nothing to copy: no crash, no clipboard
         assert app.clipboard == ""
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        assert next(key for key in keys if key.key == "f2").has_class("-disabled")  # greyed out
+        app.screen.query_one("#results").focus()
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == keys  # the same keys after the focus moved: not rebuilt
+        app.screen.query_one("#search", Input).value = "spf"
+        await settle(pilot)
+        assert not next(key for key in footer.query(FooterKey) if key.key == "f2").has_class(
+            "-disabled"
+        )  # a changed key is shown
 
 
 async def test_everything_by_keyboard(make_app):

@@ -137,15 +137,16 @@ async def test_failed_test_is_explained(make_app):
         assert "abgelehnt" in str(screen.query_one("#details", Static).render())
 
 
-async def test_save_autoconfig(make_app, tmp_path):
+async def test_save_autoconfig(make_app, tmp_path, notes):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         screen = await open_ports(pilot)
         await paste(pilot, "s012")
         screen.query_one("#email", Input).value = "info@example.de"
         await pilot.pause()
         await pilot.click("#save-autoconfig")
-        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-autoconfig-s012-*.xml")))
+        # The notice comes once the file is written and closed; the file itself exists from the first byte on.
+        await wait_until(pilot, lambda: notes.titled("Gespeichert"))
         (saved,) = tmp_path.glob("faqbot-autoconfig-s012-*.xml")
         root = ET.fromstring(saved.read_text(encoding="utf-8"))
         assert root.find("emailProvider/incomingServer/username").text == "info@example.de"
@@ -181,14 +182,15 @@ async def test_bad_host_name_is_explained_and_the_app_stays(make_app):
             assert "ist kein gültiger Servername" in str(screen.query_one("#details", Static).render()), host
 
 
-async def test_save_outlook_autodiscover(make_app, tmp_path):
+async def test_save_outlook_autodiscover(make_app, tmp_path, notes):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=notes.hook) as pilot:
         await open_ports(pilot)
         await paste(pilot, "s012")
         await pilot.pause()
         await pilot.click("#save-autodiscover")
-        await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-autodiscover-s012-*.xml")))
+        # The notice comes once the file is written and closed; the file itself exists from the first byte on.
+        await wait_until(pilot, lambda: notes.titled("Gespeichert"))
         (saved,) = tmp_path.glob("faqbot-autodiscover-s012-*.xml")
         root = ET.fromstring(saved.read_text(encoding="utf-8"))
         assert root.tag.endswith("}Autodiscover")

@@ -15,6 +15,7 @@ SMALL = (80, 24)
 async def search(pilot, text: str) -> None:
     await pilot.click("#search")
     pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
+    await pilot.pause()  # the field's Changed starts the search: waiting before it waited for nothing
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -45,9 +46,10 @@ async def test_result_titles_wrap_at_word_boundaries(make_app):
     async with app.run_test(size=SMALL) as pilot:
         for query, word in (("TLS Verschlüsselung Servername", "TLS-Verschlüsselung,"), ("Newsletter", "Plusnet-Mailsysteme")):
             await search(pilot, query)
-            app.screen.query_one("#search").value = ""
             lines = shown_lines(app.screen.query_one("#results", OptionList))
             assert any(word in line for line in lines), lines
+            app.screen.query_one("#search").value = ""
+            await pilot.pause()
             await pilot.app.workers.wait_for_complete()
 
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select, Static
+from textual.widgets import Header, Input, Markdown, OptionList, Select, Static
 from textual.widgets.markdown import MarkdownBlock
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -24,6 +24,7 @@ from faqbot.bot.tui.screens.customer import CustomerScreen
 from faqbot.bot.tui.screens.recent import RecentEntry, RecentScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Hit, Index, decide
 from faqbot.kb.sections import Section
@@ -125,7 +126,7 @@ class AgentScreen(Screen[None]):
                 yield OptionList(id="results")
             with VerticalScroll(id="preview-pane"):
                 yield Markdown(id="preview", open_links=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._search("", ALL_CATEGORIES)
@@ -225,7 +226,9 @@ class AgentScreen(Screen[None]):
         if article is None:
             await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
             return
-        await preview.update(f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}")
+        text = f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}"
+        if text != preview.source:  # typing on mostly keeps the article and its section: no rebuild of the same widgets
+            await preview.update(text)
         # The answering section's heading at the top of the preview; the rest of the article stays a scroll away.
         self.call_after_refresh(self._scroll_to_section)
 

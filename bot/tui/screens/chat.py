@@ -14,13 +14,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
@@ -84,7 +85,7 @@ class ChatScreen(Screen[None]):
             max_length=MAX_MESSAGE_CHARS,
             cursor_blink=self.cursor_blink,
         )
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def conversation(self) -> VerticalScroll:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from faqbot.bot.helpers.mailconn import ConnectionReport, HostNotAllowed, check_allowed, check_connection
 from faqbot.bot.helpers.ports import (
@@ -28,6 +28,7 @@ from faqbot.bot.helpers.ports import (
     ticket_text,
 )
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 
 RESULT_COLUMN = "result"
 
@@ -105,7 +106,7 @@ class PortsScreen(Screen[None]):
                 yield Button("Autodiscover (Outlook) speichern", id="save-autodiscover")
             yield Static(id="details", classes="details")
             yield Static(id="warnings", classes="warnings")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, TextArea
+from textual.widgets import Button, Label, Select, TextArea
 
 from faqbot.bot.support.context import CustomerContext
 from faqbot.bot.support.reply import AgentConfig, ReplyTemplate, render
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.kb.article import Article
 from faqbot.kb.sections import Section
 
@@ -61,7 +62,7 @@ class ReplyScreen(ModalScreen[None]):
                 yield Button("Als Text kopieren (F3)", id="copy-text", variant="primary")
                 yield Button("Als Markdown kopieren (F2)", id="copy-markdown")
                 yield Button("Schließen (Esc)", id="close")
-        yield Footer()
+        yield SteadyFooter()
 
     def _template(self) -> ReplyTemplate:
         name = self.query_one("#template", Select).value if self.is_mounted else self.templates[0].name

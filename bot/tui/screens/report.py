@@ -10,12 +10,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from faqbot.bot.log.report import build_report, export_tsv
 from faqbot.bot.log.report_text import ReportLine, report_lines
 from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.kb.retriever import Index
 
 
@@ -52,7 +53,7 @@ class ReportScreen(Screen[None]):
         yield Header()
         yield Static("Wählen Sie eine Frage mit ↑/↓ und drücken Sie Enter: Die Konsole sucht danach.", id="report-hint")
         yield OptionList(id="report")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._show_lines([ReportLine("Lade das Gesprächsprotokoll …")])

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -29,6 +28,7 @@ from textual.widgets import (
 from faqbot.bot.helpers.spf import CheckResult, Finding, SpfInputError, build, check, is_spf_record, unquote
 from faqbot.bot.helpers.spf_lookup import LookupReport, lookup
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
+from faqbot.bot.tui.widgets.footer import SteadyFooter
 
 
 def _split_list(text: str) -> list[str]:
@@ -139,7 +139,7 @@ class SpfScreen(Screen[None]):
                     yield Vertical(id="check-report")
                     with Horizontal(classes="buttons"):
                         yield Button("Ergebnis kopieren", id="copy-check", disabled=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lookup-status").display = False

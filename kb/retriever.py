@@ -51,9 +51,6 @@ QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
 CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
-# Up to this many example questions in all, a question's overlaps are summed over all of them at once
-# (fewer, larger steps); above it, only the candidates' questions are looked up in each term's postings.
-DENSE_QUESTIONS = 50_000
 # A question that shares no noun with an article's title or keywords is probably
 # about something else: "Cronjob einrichten" shares only the verb with the mail-client article.
 OFF_TOPIC_FACTOR = 0.6
@@ -216,7 +213,7 @@ class Index:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
         coverage = np.zeros(len(self._documents))
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
-        explained_words: list[tuple[float, np.ndarray]] = []  # per question word: weight, how each document explains it
+        explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
         for word in question_words:
@@ -234,7 +231,7 @@ class Index:
             for term, factor in known:
                 query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
             explained = self._word_coverage(parts, whole)
-            explained_words.append((weight, explained))
+            explained_words.append(_Explained(weight, explained))
             coverage += weight * explained
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
@@ -312,50 +309,61 @@ class Index:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form
-        and the mean of its parts.
+        and the mean of its parts. Summed with ``np.bincount`` over the postings (in part
+        order, from 0.0: the same additions as part by part into a zeroed array) rather than
+        scattered into one; a posting list can hold most of the documents.
         """
-        explained = np.zeros(len(self._documents))
-        for match in parts:
-            if match is not None:
-                term, factor = match
-                docs, saturation = self._postings(term)
-                explained[docs] += saturation * (factor / len(parts))
+        n = len(self._documents)
+        found = [(self._postings(match[0]), match[1]) for match in parts if match is not None]
+        if len(found) == 1:
+            (docs, saturation), factor = found[0]
+            explained = np.bincount(docs, saturation * (factor / len(parts)), n)
+        elif found:
+            docs = np.concatenate([docs for (docs, _), _ in found])
+            shares = np.concatenate([saturation * (factor / len(parts)) for (_, saturation), factor in found])
+            explained = np.bincount(docs, shares, n)
+        else:
+            explained = np.zeros(n)
         if whole is not None:
             term, factor = whole
             docs, saturation = self._postings(term)
-            explained[docs] = np.maximum(explained[docs], saturation * factor)
+            np.maximum(explained, np.bincount(docs, saturation * factor, n), out=explained)
         return explained
 
     def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = _ranges(self.flat.topic_indptr, docs)
-        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32)
-        hits = np.isin(self.flat.topic_terms[positions], query_terms)
+        query_terms = np.sort(np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32))
+        if not len(query_terms):
+            return [False] * len(docs)
+        topic_terms = self.flat.topic_terms[positions]
+        found = np.minimum(np.searchsorted(query_terms, topic_terms), len(query_terms) - 1)
+        hits = query_terms[found] == topic_terms
         owner = np.repeat(np.arange(len(docs)), counts)
         return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
 
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
-        Only the candidates' questions are compared (the others' overlaps would never be read): each
-        term's question postings are searched for them, however many questions use the term.
+        Only the candidates' questions are compared (the others' overlaps would never be read), through
+        their own terms: a few per question, where a query term can be in thousands of questions.
         """
         flat = self.flat
-        if not len(flat.question_mass) or not docs:
+        if not len(flat.question_mass) or not docs or not query_weights:
             return [0.0] * len(docs)
         offsets, questions, counts = _ranges(flat.question_start, docs)  # questions ascending per document
-        everywhere = len(flat.question_mass) <= DENSE_QUESTIONS
-        shared = np.zeros(len(flat.question_mass) if everywhere else len(questions))
-        for term, weight in query_weights.items():
-            number = self._term_id[term]
-            postings = flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]
-            if everywhere:
-                shared[postings] += weight
-            elif len(postings):
-                found = np.minimum(np.searchsorted(postings, questions), len(postings) - 1)
-                shared[postings[found] == questions] += weight
-        if everywhere:
-            shared = shared[questions]
+        _, entries, lengths = _ranges(flat.question_term_indptr, questions)
+        terms = flat.question_terms[entries]
+        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32, count=len(query_weights))
+        by_id = np.argsort(query_terms)
+        place = by_id[np.minimum(np.searchsorted(query_terms[by_id], terms), len(by_id) - 1)]
+        matched = query_terms[place] == terms
+        place = place[matched]
+        owner = np.repeat(np.arange(len(questions)), lengths)[matched]
+        # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
+        in_order = np.lexsort((place, owner))
+        weights = np.fromiter(query_weights.values(), dtype=np.float64, count=len(query_weights))
+        shared = np.bincount(owner[in_order], weights[place[in_order]], len(questions))
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -470,11 +478,35 @@ def _unknown_nouns(text: str, unknown: set[str]) -> int:
     return sum(1 for token in _CAPITALISED_INSIDE.findall(text) if fold(token) in unknown)
 
 
+class _Explained:
+    """How well each document explains one question word, and the two best of it (computed when first asked)."""
+
+    __slots__ = ("weight", "explained", "_tops")
+
+    def __init__(self, weight: float, explained: np.ndarray):
+        self.weight = weight
+        self.explained = explained
+        self._tops: tuple[int, float, float] | None = None
+
+    def best_other(self, doc: int) -> float:
+        """The best any document but ``doc`` explains the word: the best one's value, unless that is ``doc``."""
+        if self._tops is None:
+            explained = self.explained
+            top = int(explained.argmax())
+            value = explained[top]
+            explained[top] = 0.0  # the second best, without copying the array
+            second = float(explained.max())
+            explained[top] = value
+            self._tops = (top, float(value), second)
+        top, value, second = self._tops
+        return second if doc == top else value
+
+
 class _Scores(NamedTuple):
     scores: dict[int, float]  # document → score 0..1 (only the candidates)
     similarities: dict[int, float]  # document → question similarity
     known_share: float  # share of the text's weight carried by words the knowledge base knows
-    explained_words: list[tuple[float, np.ndarray]]  # per question word: its weight, how each document explains it
+    explained_words: list[_Explained]  # per question word: its weight, how each document explains it
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
     query_weights: dict[str, float]  # vocabulary term → its weight in the text
@@ -488,13 +520,11 @@ class _Scores(NamedTuple):
         if not self.total_weight:
             return 0.0
         foreign = 0.0
-        for weight, explained in self.explained_words:
-            own = float(explained[doc])
-            explained[doc] = 0.0  # the best of the others, without copying the array
-            best_other = float(explained.max())
-            explained[doc] = own
+        for word in self.explained_words:
+            own = float(word.explained[doc])
+            best_other = word.best_other(doc)
             if best_other >= FOREIGN_MIN_EXPLAINED:
-                foreign += weight * max(0.0, best_other - own)
+                foreign += word.weight * max(0.0, best_other - own)
         return foreign / self.total_weight
 
 

@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, NamedTuple, cast
 
 import numpy as np
@@ -37,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faqbot.kb.article import Article, Topic
+from faqbot.kb.article_table import ArticleTable
 from faqbot.kb.calibration import NO_FEATURES, Calibration, Features, load_calibration
 from faqbot.kb.classifier import NO_VERDICT, Verdict
 from faqbot.kb.evidence import ErrorPatterns
@@ -126,31 +128,66 @@ class Index:
         *,
         flat: FlatIndex | None = None,
     ):
-        """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache)."""
-        self.articles = tuple(articles)
+        """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache).
+
+        ``articles`` may be an ArticleTable (the cache): its articles are then decoded when first shown.
+        """
+        self.articles: Sequence[Article] = articles if isinstance(articles, ArticleTable) else tuple(articles)
         self.topics = tuple(topics)
         self._calibration = calibration
-        self.errors = ErrorPatterns(self.articles)
+        self._errors: ErrorPatterns | None = None
         # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
         # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
-        self._documents = [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
+        self._document_count = len(self.articles) + len(self.topics)
         if flat is None:
             flat, self.normaliser = build_flat_index(self._documents)
         else:
             self.normaliser = Normaliser(flat.words)
         self.flat = flat
-        self._term_id = {term: number for number, term in enumerate(flat.terms)}
+        self._term_id = dict(zip(flat.terms, range(len(flat.terms)), strict=True))
         self._idf = flat.idf.tolist()
-        self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, len(self._documents))
+        self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
-        # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
-        self._stems_by_length = _group_by_length(flat.terms)
-        self._word_stems = {
+        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @cached_property
+    def _documents(self) -> list[_Document]:
+        """What the index reads of each article and topic (to build it; a cached index never needs it)."""
+        return [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
+
+    def _document_id(self, doc: int) -> str:
+        n = len(self.articles)
+        if doc >= n:
+            return "~" + self.topics[doc - n].id
+        return self.articles.id(doc) if isinstance(self.articles, ArticleTable) else self.articles[doc].id
+
+    @property
+    def errors(self) -> ErrorPatterns:
+        """The articles' error texts, compiled on the first question."""
+        if self._errors is None:
+            if isinstance(self.articles, ArticleTable):
+                self._errors = ErrorPatterns.of_errors(self.articles.errors())
+            else:
+                self._errors = ErrorPatterns(self.articles)
+        return self._errors
+
+    # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
+    # Made on the first unknown word, not at load.
+    @cached_property
+    def _stems_by_length(self) -> dict[int, list[str]]:
+        return _group_by_length(self.flat.terms)
+
+    @cached_property
+    def _word_stems(self) -> dict[str, str]:
+        flat = self.flat
+        return {
             flat.words[word]: flat.terms[term]
             for word, term in zip(flat.word_stem_word.tolist(), flat.word_stem_term.tolist(), strict=True)
         }
-        self._words_by_length = _group_by_length(self._word_stems)
-        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @cached_property
+    def _words_by_length(self) -> dict[int, list[str]]:
+        return _group_by_length(self._word_stems)
 
     @property
     def calibration(self) -> Calibration:
@@ -209,9 +246,9 @@ class Index:
     def _score(self, text: str) -> _Scores:
         """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
-        if not question_words or not self._documents:
+        if not question_words or not self._document_count:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
-        coverage = np.zeros(len(self._documents))
+        coverage = np.zeros(self._document_count)
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
@@ -268,7 +305,7 @@ class Index:
         for doc in evidence:
             scores[doc] = min(1.0, scores.get(doc, 0.0) + ERROR_EVIDENCE_BONUS)
         n = len(self.articles)
-        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._documents[doc].id))
+        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
         hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
         article_docs = [doc for doc in ordered if doc < n][:CHOICES]
         best_topic = next((doc for doc in ordered if doc >= n), None)
@@ -313,8 +350,9 @@ class Index:
         order, from 0.0: the same additions as part by part into a zeroed array) rather than
         scattered into one; a posting list can hold most of the documents.
         """
-        n = len(self._documents)
+        n = self._document_count
         found = [(self._postings(match[0]), match[1]) for match in parts if match is not None]
+        explained: np.ndarray
         if len(found) == 1:
             (docs, saturation), factor = found[0]
             explained = np.bincount(docs, saturation * (factor / len(parts)), n)
@@ -387,7 +425,7 @@ class Index:
         return next((a for a in self.articles if a.id == article_id), None)
 
 
-def _ranges(indptr: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For CSR ``indptr`` and some rows: where each row starts in the result, the entries' positions, the counts."""
     rows_array = np.asarray(rows, dtype=np.int64)
     starts = indptr[rows_array]

@@ -253,6 +253,7 @@ class Index:
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
+        weighted = np.empty(self._document_count)  # one buffer for each word's weighted coverage
         for word in question_words:
             parts = [self._resolve(term, word.text) for term in word.parts]
             whole = self._resolve(word.whole, word.text) if word.whole else None
@@ -269,7 +270,7 @@ class Index:
                 query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
             explained = self._word_coverage(parts, whole)
             explained_words.append(_Explained(weight, explained))
-            coverage += weight * explained
+            coverage += np.multiply(explained, weight, out=weighted)
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
@@ -346,26 +347,29 @@ class Index:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form
-        and the mean of its parts. Summed with ``np.bincount`` over the postings (in part
-        order, from 0.0: the same additions as part by part into a zeroed array) rather than
-        scattered into one; a posting list can hold most of the documents.
+        and the mean of its parts. The parts are added in order onto 0.0, as into a zeroed
+        array: a long posting list (a part like "mail" can be in most documents) through
+        ``np.bincount``, a short one in place.
         """
         n = self._document_count
-        found = [(self._postings(match[0]), match[1]) for match in parts if match is not None]
-        explained: np.ndarray
-        if len(found) == 1:
-            (docs, saturation), factor = found[0]
-            explained = np.bincount(docs, saturation * (factor / len(parts)), n)
-        elif found:
-            docs = np.concatenate([docs for (docs, _), _ in found])
-            shares = np.concatenate([saturation * (factor / len(parts)) for (_, saturation), factor in found])
-            explained = np.bincount(docs, shares, n)
-        else:
+        explained: np.ndarray | None = None
+        for match in parts:
+            if match is not None:
+                term, factor = match
+                docs, saturation = self._postings(term)
+                share = saturation * (factor / len(parts))
+                if explained is None:
+                    explained = np.bincount(docs, share, n)
+                elif len(docs) * 8 < n:
+                    explained[docs] += share
+                else:
+                    explained += np.bincount(docs, share, n)
+        if explained is None:
             explained = np.zeros(n)
-        if whole is not None:
+        if whole is not None:  # a whole compound is rare: its few documents are updated in place
             term, factor = whole
             docs, saturation = self._postings(term)
-            np.maximum(explained, np.bincount(docs, saturation * factor, n), out=explained)
+            explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
     def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:

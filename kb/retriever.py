@@ -66,7 +66,10 @@ ERROR_EVIDENCE_BONUS = 0.35
 # (README: "How the decision is calibrated"); each of them gets its own features.
 CHOICES = 3
 CLASSIFIER_PREFERENCE = 0.5  # the classifier's probability, added to the retriever's score (cross-validated: README)
-FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
+FOREIGN_MIN_EXPLAINED = 0.5
+# Up to this many example questions in all, a question's overlaps are summed over all of them at once
+# (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
+DENSE_QUESTIONS = 50_000  # a word "belongs" to another document when it explains it at least this well
 
 
 def max_edits(term: str) -> int:
@@ -387,13 +390,43 @@ class Index:
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
-        Only the candidates' questions are compared (the others' overlaps would never be read), through
-        their own terms: a few per question, where a query term can be in thousands of questions.
+        In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
+        in a large one only the candidates' questions are compared (the others' overlaps would never be
+        read), through their own terms: a few per question, where a query term can be in thousands.
         """
         flat = self.flat
         if not len(flat.question_mass) or not docs or not query_weights:
             return [0.0] * len(docs)
         offsets, questions, counts = _ranges(flat.question_start, docs)  # questions ascending per document
+        if len(flat.question_mass) <= DENSE_QUESTIONS:
+            term_questions, term_start = self._term_questions
+            shared = np.zeros(len(flat.question_mass))
+            for term, weight in query_weights.items():  # summed from 0.0 in the order of query_weights
+                number = self._term_id[term]
+                shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
+            shared = shared[questions]
+        else:
+            shared = self._shared_weights(query_weights, questions)
+        dice = 2 * shared / (query_mass + flat.question_mass[questions])
+        best = np.zeros(len(docs))
+        has = counts > 0
+        if len(dice):
+            best[has] = np.maximum.reduceat(dice, offsets[has])
+        return best.tolist()
+
+    @cached_property
+    def _term_questions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Term → the example questions that use it (CSR: questions, start per term), for a small knowledge base."""
+        flat = self.flat
+        owner = np.repeat(np.arange(len(flat.question_mass)), np.diff(flat.question_term_indptr))
+        by_term = np.argsort(flat.question_terms, kind="stable")  # questions stay ascending per term
+        start = np.zeros(len(flat.terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
+        return owner[by_term], start
+
+    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray) -> np.ndarray:
+        """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
+        flat = self.flat
         _, entries, lengths = _ranges(flat.question_term_indptr, questions)
         terms = flat.question_terms[entries]
         query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32, count=len(query_weights))
@@ -405,13 +438,7 @@ class Index:
         # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
         in_order = np.lexsort((place, owner))
         weights = np.fromiter(query_weights.values(), dtype=np.float64, count=len(query_weights))
-        shared = np.bincount(owner[in_order], weights[place[in_order]], len(questions))
-        dice = 2 * shared / (query_mass + flat.question_mass[questions])
-        best = np.zeros(len(docs))
-        has = counts > 0
-        if len(dice):
-            best[has] = np.maximum.reduceat(dice, offsets[has])
-        return best.tolist()
+        return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
 
     def ask(self, question: str) -> Result:
         if not question.strip():

@@ -2,9 +2,11 @@
 every article (and import the Markdown and YAML parsers) on each start.
 
 The file is one uncompressed ``.npz``: the index's flat arrays (kb/flat_index.py)
-and the articles as JSON. It is read with ``allow_pickle=False``, so a planted
-file can hold data but never run code, and it loads in milliseconds because
-nothing in it is a Python object to rebuild one by one (README: "Speed").
+and the articles as a table of numbered texts (kb/article_table.py). It is mapped
+into memory, not read, and only plain arrays are accepted, so a planted file can
+hold data but never run code; it loads in milliseconds because nothing in it is
+a Python object to rebuild one by one, and an article is decoded when a question
+first shows it (README: "Performance").
 
 The cache key is a hash of the articles' bytes, of the knowledge-base code and
 data, and of the versions of Python, PyStemmer and numpy (stems and the array
@@ -18,22 +20,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
+import struct
 import sys
 import tempfile
-from collections.abc import Callable
+import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy
+import numpy.lib.format
 import Stemmer
 
-from faqbot.kb.article import Article, Topic
+from faqbot.kb.article import Topic
+from faqbot.kb.article_table import ArticleTable, Strings, encodable, encode
 from faqbot.kb.files import FileReadError, read_regular_file
 from faqbot.kb.flat_index import FlatIndex
 from faqbot.kb.retriever import Index
-from faqbot.kb.sections import Section
 
 CACHE_ENV_VAR = "FAQBOT_CACHE_DIR"
 KEEP_FILES = 8  # indexes of recent article versions and folders; older ones are removed
@@ -96,47 +101,65 @@ def load_index(folder: Path) -> LoadedIndex:
 
 
 def _read(path: Path) -> LoadedIndex:
-    with numpy.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    strings = arrays.pop("strings").tobytes().decode().split(_SEPARATOR)
-    records = json.loads(arrays.pop("records").tobytes())
-    articles = [_article(record, strings) for record in records["articles"]]
+    arrays = _mapped(path)
+    table = ArticleTable(arrays)
+    records = json.loads(arrays["records"].tobytes())
     topics = [
-        Topic(strings[id_], strings[title], _texts(words, strings), strings[reply], _texts(questions, strings))
+        Topic(table.text(id_), table.text(title), _texts(words, table), table.text(reply), _texts(questions, table))
         for id_, title, words, reply, questions in records["topics"]
     ]
-    index = Index(articles, topics, flat=FlatIndex.from_arrays(arrays))
+    index = Index(table, topics, flat=FlatIndex.from_arrays(arrays))
     return LoadedIndex(index, records["problem_count"])
+
+
+def _mapped(path: Path) -> dict[str, numpy.ndarray]:
+    """The arrays of an uncompressed ``.npz``, mapped from the file rather than read: pages are read when used.
+
+    numpy.load maps only a single ``.npy``; an ``.npz`` is a zip whose stored members are plain ``.npy``
+    bytes, so each array is found at its member's data offset. Only plain dtypes are accepted: an object
+    array (a pickle) is refused, as numpy.load with ``allow_pickle=False`` does.
+    """
+    with path.open("rb") as stream, zipfile.ZipFile(stream) as archive:
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        arrays = {}
+        for member in archive.infolist():
+            if member.compress_type != zipfile.ZIP_STORED or not member.filename.endswith(".npy"):
+                raise ValueError(f"{member.filename}: not a stored array")
+            header = member.header_offset
+            if mapped[header : header + 4] != b"PK\x03\x04":
+                raise ValueError(f"{member.filename}: no local header")
+            name_length, extra_length = struct.unpack("<HH", mapped[header + 26 : header + 30])
+            stream.seek(header + 30 + name_length + extra_length)
+            version = numpy.lib.format.read_magic(stream)
+            read_header = numpy.lib.format.read_array_header_1_0 if version == (1, 0) else numpy.lib.format.read_array_header_2_0
+            shape, fortran_order, dtype = read_header(stream)
+            if dtype.hasobject or fortran_order or len(shape) != 1:
+                raise ValueError(f"{member.filename}: not a plain array")
+            arrays[member.filename[: -len(".npy")]] = numpy.frombuffer(mapped, dtype, shape[0], stream.tell())
+    return arrays
 
 
 def _store(path: Path, loaded: LoadedIndex) -> None:
     index = loaded.index
-    if _fields(Article) != _ARTICLE_FIELDS or _fields(Section) != _SECTION_FIELDS or _fields(Topic) != _TOPIC_FIELDS:
+    if not encodable() or _fields(Topic) != _TOPIC_FIELDS:
         return  # a record type gained a field this file would drop: no cache rather than a lossy one
-    strings: dict[str, int] = {}
-
-    def number(text: str) -> int:
-        return strings.setdefault(text, len(strings))
-
+    strings = Strings()
+    number = strings.number
+    arrays: dict[str, Any] = encode(index.articles, strings)
     records = {
-        "articles": [_article_record(article, number) for article in index.articles],
         "topics": [
             [number(t.id), number(t.title), [*map(number, t.words)], number(t.reply), [*map(number, t.questions)]]
             for t in index.topics
         ],
         "problem_count": loaded.problem_count,
     }
-    joined = _SEPARATOR.join(strings)
-    if joined.count(_SEPARATOR) != len(strings) - 1:
-        return  # a text holds the separator itself (a NUL character): no cache for this knowledge base
     # Written to a temporary file and renamed, so a parallel reader never sees half a file.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as stream:
             temporary = Path(stream.name)
-            arrays = index.flat.arrays()
+            arrays |= index.flat.arrays() | strings.arrays()
             arrays["records"] = numpy.frombuffer(json.dumps(records).encode(), dtype=numpy.uint8)
-            arrays["strings"] = numpy.frombuffer(joined.encode(), dtype=numpy.uint8)
             numpy.savez(stream, **arrays)
         os.replace(temporary, path)
     except OSError:
@@ -146,12 +169,6 @@ def _store(path: Path, loaded: LoadedIndex) -> None:
     _prune(path.parent)
 
 
-# The records are stored as rows of string numbers (every text once, in one UTF-8 block): ten thousand
-# articles then load in milliseconds, where JSON objects or pickled dataclasses take a good part of a second.
-_ARTICLE_FIELDS = ("id", "title", "category", "questions", "keywords", "related", "helper", "body", "text", "errors",
-                   "sections", "path")  # fmt: skip
-_SEPARATOR = "\0"  # between the texts in the block: split in one C call
-_SECTION_FIELDS = ("heading", "anchor", "markdown", "text", "questions", "line")
 _TOPIC_FIELDS = ("id", "title", "words", "reply", "questions")
 
 
@@ -159,49 +176,8 @@ def _fields(record_type: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(record_type))
 
 
-def _article_record(article: Article, number: Callable[[str], int]) -> list[Any]:
-    sections = [
-        [number(s.heading), number(s.anchor), number(s.markdown), number(s.text), [*map(number, s.questions)], s.line]
-        for s in article.sections
-    ]
-    return [
-        number(article.id),
-        number(article.title),
-        number(article.category),
-        [*map(number, article.questions)],
-        [*map(number, article.keywords)],
-        [*map(number, article.related)],
-        None if article.helper is None else number(article.helper),
-        number(article.body),
-        number(article.text),
-        [*map(number, article.errors)],
-        sections,
-        None if article.path is None else number(str(article.path)),
-    ]
-
-
-def _article(record: list[Any], strings: list[str]) -> Article:
-    id_, title, category, questions, keywords, related, helper, body, text, errors, sections, path = record
-    return Article(
-        strings[id_],
-        strings[title],
-        strings[category],
-        _texts(questions, strings),
-        _texts(keywords, strings),
-        _texts(related, strings),
-        None if helper is None else strings[helper],
-        strings[body],
-        strings[text],
-        _texts(errors, strings),
-        tuple(
-            Section(strings[h], strings[a], strings[m], strings[t], _texts(q, strings), line) for h, a, m, t, q, line in sections
-        ),
-        None if path is None else Path(strings[path]),
-    )
-
-
-def _texts(numbers: list[int], strings: list[str]) -> tuple[str, ...]:
-    return tuple(map(strings.__getitem__, numbers))
+def _texts(numbers: list[int], table: ArticleTable) -> tuple[str, ...]:
+    return tuple(map(table.text, numbers))
 
 
 def _prune(folder: Path) -> None:

@@ -9,7 +9,7 @@ tokens: "5.2.2" does not match inside "5.2.23".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from faqbot.kb.article import Article
 from faqbot.kb.text import fold
@@ -24,6 +24,13 @@ def _pattern(texts: Sequence[str]) -> re.Pattern[str]:
 class ErrorPatterns:
     def __init__(self, articles: Sequence[Article]):
         self._patterns = [(doc, _pattern(article.errors)) for doc, article in enumerate(articles) if article.errors]
+
+    @classmethod
+    def of_errors(cls, errors: Iterable[tuple[int, Sequence[str]]]) -> ErrorPatterns:
+        """From (article position, its error texts) alone: a cached index need not decode its articles."""
+        patterns = cls(())
+        patterns._patterns = [(doc, _pattern(texts)) for doc, texts in errors if texts]
+        return patterns
 
     def matches(self, message: str) -> set[int]:
         """The articles (by position) whose listed error texts occur in the message."""

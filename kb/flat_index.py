@@ -48,8 +48,8 @@ class FlatIndex:
     word_stem_term: np.ndarray  # int32: … and that term
     question_start: np.ndarray  # int64, documents + 1: document d's example questions are [start[d], start[d + 1])
     question_mass: np.ndarray  # float64 per question: the idf sum of its distinct terms
-    question_indptr: np.ndarray  # int64, terms + 1: the questions that use term t
-    question_ids: np.ndarray  # int32
+    question_term_indptr: np.ndarray  # int64, questions + 1: question q's known terms are [indptr[q], indptr[q + 1])
+    question_terms: np.ndarray  # int32: each question's distinct terms that documents use
     topic_indptr: np.ndarray  # int64, documents + 1: document d's topic terms (nouns of title and keywords)
     topic_terms: np.ndarray  # int32, sorted per document
 
@@ -124,7 +124,7 @@ def build(documents: Sequence[Any]) -> tuple[FlatIndex, Normaliser]:
     word_stem_word = np.array(order, dtype=np.int32)
     word_stem_term = word_term[word_start[word_stem_word]] if len(order) else np.zeros(0, np.int32)
 
-    question_start, question_mass, question_indptr, question_ids = _questions(
+    question_start, question_mass, question_term_indptr, question_terms = _questions(
         normaliser,
         term_ids,
         idf_values,
@@ -146,8 +146,8 @@ def build(documents: Sequence[Any]) -> tuple[FlatIndex, Normaliser]:
         word_stem_term.astype(np.int32),
         question_start,
         question_mass,
-        question_indptr,
-        question_ids,
+        question_term_indptr,
+        question_terms,
         topic_indptr,
         topic_terms,
     )
@@ -232,7 +232,10 @@ def _questions(
     word_table: tuple[np.ndarray, np.ndarray],
     n: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Example questions: idf mass of their distinct terms, and term → questions postings.
+    """Example questions: idf mass of their distinct terms, and each question's terms that documents use.
+
+    A search compares the question with its candidates' example questions only, so each question's own
+    terms (a few) are looked up rather than each query term's questions (thousands in a large base).
 
     A question's terms are those of its words as a question (cut to the first MAX_TERMS words); for a
     vocabulary word these equal its document terms (a compound is kept whole either way, being known).
@@ -277,12 +280,10 @@ def _questions(
     number = np.cumsum(kept) - 1
     start = _indptr(np.bincount(question_doc[kept], minlength=n))
     del by_column, values
-    known = pair_term < len(term_ids)
-    pair_question, pair_term = pair_question[known], pair_term[known]
-    by_term = np.lexsort((pair_question, pair_term))
-    question_ids = number[pair_question[by_term]].astype(np.int32)
-    question_indptr = _indptr(np.bincount(pair_term, minlength=len(term_ids)))
-    return start, mass[kept], question_indptr, question_ids
+    known = pair_term < len(term_ids)  # pairs are ordered by question already
+    question_terms = pair_term[known]
+    question_term_indptr = _indptr(np.bincount(number[pair_question[known]], minlength=int(kept.sum())))
+    return start, mass[kept], question_term_indptr, question_terms
 
 
 def _topics(documents: Sequence[Any], normaliser: Normaliser, term_ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:

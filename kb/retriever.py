@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, NamedTuple, cast
 
 import numpy as np
@@ -37,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faqbot.kb.article import Article, Topic
+from faqbot.kb.article_table import ArticleTable
 from faqbot.kb.calibration import NO_FEATURES, Calibration, Features, load_calibration
 from faqbot.kb.classifier import NO_VERDICT, Verdict
 from faqbot.kb.evidence import ErrorPatterns
@@ -51,9 +53,6 @@ QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
 FUZZY_EDIT_PENALTY = 0.25  # share of a term's weight lost per edit
 CANDIDATES = 30  # articles (best by coverage) that get the question-similarity pass
-# Up to this many example questions in all, a question's overlaps are summed over all of them at once
-# (fewer, larger steps); above it, only the candidates' questions are looked up in each term's postings.
-DENSE_QUESTIONS = 50_000
 # A question that shares no noun with an article's title or keywords is probably
 # about something else: "Cronjob einrichten" shares only the verb with the mail-client article.
 OFF_TOPIC_FACTOR = 0.6
@@ -70,6 +69,9 @@ ERROR_EVIDENCE_BONUS = 0.35
 CHOICES = 5
 CLASSIFIER_PREFERENCE = 3.0  # the classifier's probability, added to the retriever's score
 FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it explains it at least this well
+# Up to this many example questions in all, a question's overlaps are summed over all of them at once
+# (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
+DENSE_QUESTIONS = 50_000
 
 
 def max_edits(term: str) -> int:
@@ -131,31 +133,66 @@ class Index:
         *,
         flat: FlatIndex | None = None,
     ):
-        """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache)."""
-        self.articles = tuple(articles)
+        """Build the index, or take ``flat`` (arrays built before for exactly these articles and topics: the cache).
+
+        ``articles`` may be an ArticleTable (the cache): its articles are then decoded when first shown.
+        """
+        self.articles: Sequence[Article] = articles if isinstance(articles, ArticleTable) else tuple(articles)
         self.topics = tuple(topics)
         self._calibration = calibration
-        self.errors = ErrorPatterns(self.articles)
+        self._errors: ErrorPatterns | None = None
         # Articles and out-of-scope topics are searched together (documents 0..n-1 are the articles),
         # so a question about FTP finds the FTP topic rather than the article that shares "Passwort".
-        self._documents = [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
+        self._document_count = len(self.articles) + len(self.topics)
         if flat is None:
             flat, self.normaliser = build_flat_index(self._documents)
         else:
             self.normaliser = Normaliser(flat.words)
         self.flat = flat
-        self._term_id = {term: number for number, term in enumerate(flat.terms)}
+        self._term_id = dict(zip(flat.terms, range(len(flat.terms)), strict=True))
         self._idf = flat.idf.tolist()
-        self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, len(self._documents))
+        self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
-        # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
-        self._stems_by_length = _group_by_length(flat.terms)
-        self._word_stems = {
+        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @cached_property
+    def _documents(self) -> list[_Document]:
+        """What the index reads of each article and topic (to build it; a cached index never needs it)."""
+        return [_Document.of_article(a) for a in self.articles] + [_Document.of_topic(t) for t in self.topics]
+
+    def _document_id(self, doc: int) -> str:
+        n = len(self.articles)
+        if doc >= n:
+            return "~" + self.topics[doc - n].id
+        return self.articles.id(doc) if isinstance(self.articles, ArticleTable) else self.articles[doc].id
+
+    @property
+    def errors(self) -> ErrorPatterns:
+        """The articles' error texts, compiled on the first question."""
+        if self._errors is None:
+            if isinstance(self.articles, ArticleTable):
+                self._errors = ErrorPatterns.of_errors(self.articles.errors())
+            else:
+                self._errors = ErrorPatterns(self.articles)
+        return self._errors
+
+    # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
+    # Made on the first unknown word, not at load.
+    @cached_property
+    def _stems_by_length(self) -> dict[int, list[str]]:
+        return _group_by_length(self.flat.terms)
+
+    @cached_property
+    def _word_stems(self) -> dict[str, str]:
+        flat = self.flat
+        return {
             flat.words[word]: flat.terms[term]
             for word, term in zip(flat.word_stem_word.tolist(), flat.word_stem_term.tolist(), strict=True)
         }
-        self._words_by_length = _group_by_length(self._word_stems)
-        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+
+    @cached_property
+    def _words_by_length(self) -> dict[int, list[str]]:
+        return _group_by_length(self._word_stems)
 
     @property
     def calibration(self) -> Calibration:
@@ -214,13 +251,14 @@ class Index:
     def _score(self, text: str) -> _Scores:
         """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
-        if not question_words or not self._documents:
+        if not question_words or not self._document_count:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
-        coverage = np.zeros(len(self._documents))
+        coverage = np.zeros(self._document_count)
         query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
-        explained_words: list[tuple[float, np.ndarray]] = []  # per question word: weight, how each document explains it
+        explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
+        weighted = np.empty(self._document_count)  # one buffer for each word's weighted coverage
         for word in question_words:
             parts = [self._resolve(term, word.text) for term in word.parts]
             whole = self._resolve(word.whole, word.text) if word.whole else None
@@ -236,8 +274,8 @@ class Index:
             for term, factor in known:
                 query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
             explained = self._word_coverage(parts, whole)
-            explained_words.append((weight, explained))
-            coverage += weight * explained
+            explained_words.append(_Explained(weight, explained))
+            coverage += np.multiply(explained, weight, out=weighted)
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
@@ -273,7 +311,7 @@ class Index:
         for doc in evidence:
             scores[doc] = min(1.0, scores.get(doc, 0.0) + ERROR_EVIDENCE_BONUS)
         n = len(self.articles)
-        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._documents[doc].id))
+        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
         hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
         article_docs = [doc for doc in ordered if doc < n][:CHOICES]
         best_topic = next((doc for doc in ordered if doc >= n), None)
@@ -314,15 +352,26 @@ class Index:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form
-        and the mean of its parts.
+        and the mean of its parts. The parts are added in order onto 0.0, as into a zeroed
+        array: a long posting list (a part like "mail" can be in most documents) through
+        ``np.bincount``, a short one in place.
         """
-        explained = np.zeros(len(self._documents))
+        n = self._document_count
+        explained: np.ndarray | None = None
         for match in parts:
             if match is not None:
                 term, factor = match
                 docs, saturation = self._postings(term)
-                explained[docs] += saturation * (factor / len(parts))
-        if whole is not None:
+                share = saturation * (factor / len(parts))
+                if explained is None:
+                    explained = np.bincount(docs, share, n)
+                elif len(docs) * 8 < n:
+                    explained[docs] += share
+                else:
+                    explained += np.bincount(docs, share, n)
+        if explained is None:
+            explained = np.zeros(n)
+        if whole is not None:  # a whole compound is rare: its few documents are updated in place
             term, factor = whole
             docs, saturation = self._postings(term)
             explained[docs] = np.maximum(explained[docs], saturation * factor)
@@ -331,39 +380,67 @@ class Index:
     def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = _ranges(self.flat.topic_indptr, docs)
-        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32)
-        hits = np.isin(self.flat.topic_terms[positions], query_terms)
+        query_terms = np.sort(np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32))
+        if not len(query_terms):
+            return [False] * len(docs)
+        topic_terms = self.flat.topic_terms[positions]
+        found = np.minimum(np.searchsorted(query_terms, topic_terms), len(query_terms) - 1)
+        hits = query_terms[found] == topic_terms
         owner = np.repeat(np.arange(len(docs)), counts)
         return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
 
     def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
-        Only the candidates' questions are compared (the others' overlaps would never be read): each
-        term's question postings are searched for them, however many questions use the term.
+        In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
+        in a large one only the candidates' questions are compared (the others' overlaps would never be
+        read), through their own terms: a few per question, where a query term can be in thousands.
         """
         flat = self.flat
-        if not len(flat.question_mass) or not docs:
+        if not len(flat.question_mass) or not docs or not query_weights:
             return [0.0] * len(docs)
         offsets, questions, counts = _ranges(flat.question_start, docs)  # questions ascending per document
-        everywhere = len(flat.question_mass) <= DENSE_QUESTIONS
-        shared = np.zeros(len(flat.question_mass) if everywhere else len(questions))
-        for term, weight in query_weights.items():
-            number = self._term_id[term]
-            postings = flat.question_ids[flat.question_indptr[number] : flat.question_indptr[number + 1]]
-            if everywhere:
-                shared[postings] += weight
-            elif len(postings):
-                found = np.minimum(np.searchsorted(postings, questions), len(postings) - 1)
-                shared[postings[found] == questions] += weight
-        if everywhere:
+        if len(flat.question_mass) <= DENSE_QUESTIONS:
+            term_questions, term_start = self._term_questions
+            shared = np.zeros(len(flat.question_mass))
+            for term, weight in query_weights.items():  # summed from 0.0 in the order of query_weights
+                number = self._term_id[term]
+                shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
+        else:
+            shared = self._shared_weights(query_weights, questions)
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
         if len(dice):
             best[has] = np.maximum.reduceat(dice, offsets[has])
         return best.tolist()
+
+    @cached_property
+    def _term_questions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Term → the example questions that use it (CSR: questions, start per term), for a small knowledge base."""
+        flat = self.flat
+        owner = np.repeat(np.arange(len(flat.question_mass)), np.diff(flat.question_term_indptr))
+        by_term = np.argsort(flat.question_terms, kind="stable")  # questions stay ascending per term
+        start = np.zeros(len(flat.terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
+        return owner[by_term], start
+
+    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray) -> np.ndarray:
+        """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
+        flat = self.flat
+        _, entries, lengths = _ranges(flat.question_term_indptr, questions)
+        terms = flat.question_terms[entries]
+        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32, count=len(query_weights))
+        by_id = np.argsort(query_terms)
+        place = by_id[np.minimum(np.searchsorted(query_terms[by_id], terms), len(by_id) - 1)]
+        matched = query_terms[place] == terms
+        place = place[matched]
+        owner = np.repeat(np.arange(len(questions)), lengths)[matched]
+        # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
+        in_order = np.lexsort((place, owner))
+        weights = np.fromiter(query_weights.values(), dtype=np.float64, count=len(query_weights))
+        return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
 
     def ask(self, question: str) -> Result:
         if not question.strip():
@@ -381,7 +458,7 @@ class Index:
         return next((a for a in self.articles if a.id == article_id), None)
 
 
-def _ranges(indptr: np.ndarray, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For CSR ``indptr`` and some rows: where each row starts in the result, the entries' positions, the counts."""
     rows_array = np.asarray(rows, dtype=np.int64)
     starts = indptr[rows_array]
@@ -473,11 +550,35 @@ def _unknown_nouns(text: str, unknown: set[str]) -> int:
     return sum(1 for token in _CAPITALISED_INSIDE.findall(text) if fold(token) in unknown)
 
 
+class _Explained:
+    """How well each document explains one question word, and the two best of it (computed when first asked)."""
+
+    __slots__ = ("weight", "explained", "_tops")
+
+    def __init__(self, weight: float, explained: np.ndarray):
+        self.weight = weight
+        self.explained = explained
+        self._tops: tuple[int, float, float] | None = None
+
+    def best_other(self, doc: int) -> float:
+        """The best any document but ``doc`` explains the word: the best one's value, unless that is ``doc``."""
+        if self._tops is None:
+            explained = self.explained
+            top = int(explained.argmax())
+            value = explained[top]
+            explained[top] = 0.0  # the second best, without copying the array
+            second = float(explained.max())
+            explained[top] = value
+            self._tops = (top, float(value), second)
+        top, value, second = self._tops
+        return second if doc == top else value
+
+
 class _Scores(NamedTuple):
     scores: dict[int, float]  # document → score 0..1 (only the candidates)
     similarities: dict[int, float]  # document → question similarity
     known_share: float  # share of the text's weight carried by words the knowledge base knows
-    explained_words: list[tuple[float, np.ndarray]]  # per question word: its weight, how each document explains it
+    explained_words: list[_Explained]  # per question word: its weight, how each document explains it
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
     query_weights: dict[str, float]  # vocabulary term → its weight in the text
@@ -491,13 +592,11 @@ class _Scores(NamedTuple):
         if not self.total_weight:
             return 0.0
         foreign = 0.0
-        for weight, explained in self.explained_words:
-            own = float(explained[doc])
-            explained[doc] = 0.0  # the best of the others, without copying the array
-            best_other = float(explained.max())
-            explained[doc] = own
+        for word in self.explained_words:
+            own = float(word.explained[doc])
+            best_other = word.best_other(doc)
             if best_other >= FOREIGN_MIN_EXPLAINED:
-                foreign += weight * max(0.0, best_other - own)
+                foreign += word.weight * max(0.0, best_other - own)
         return foreign / self.total_weight
 
 

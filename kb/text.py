@@ -8,6 +8,7 @@ Snowball German stem → synonyms mapped to one canonical stem.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -108,7 +109,9 @@ class CompoundSplitter:
     """
 
     def __init__(self, vocabulary: Iterable[str]):
-        self.vocabulary = frozenset(word for word in vocabulary if len(word) >= MIN_PART)
+        words = tuple(vocabulary)
+        # Filtered in C (compress over lengths): a cached index of 10,000 articles has 20,000 words to load.
+        self.vocabulary = frozenset(itertools.compress(words, map(MIN_PART.__le__, map(len, words))))
         self._cache: dict[str, tuple[str, ...] | None] = {}
 
     def _known(self, part: str) -> str | None:

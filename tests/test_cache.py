@@ -145,3 +145,34 @@ def test_a_planted_pickle_in_the_cache_never_runs(tmp_path, parses):
     assert [a.id for a in load_index(kb).index.articles] == ["a"]
     assert not marker.exists()
     assert len(parses) == 2  # refused and rebuilt
+
+
+def test_a_planted_object_array_in_the_cache_never_runs(tmp_path, parses):
+    """The cache file is mapped, not numpy.load-ed: an array of pickled objects must still be refused."""
+    kb = make_kb(tmp_path / "kb")
+    load_index(kb)
+    (cached,) = cache_dir().glob("index-*.npz")
+    marker = tmp_path / "ran"
+    with cached.open("wb") as stream:
+        numpy.savez(stream, strings=numpy.array([_Planted(marker)], dtype=object))
+    assert [a.id for a in load_index(kb).index.articles] == ["a"]
+    assert not marker.exists()
+    assert len(parses) == 2  # refused and rebuilt
+
+
+def test_a_cached_index_decodes_only_the_articles_a_question_shows(tmp_path, parses):
+    kb = make_kb(tmp_path / "kb")
+    for name, title in (("b", "Kaninchen im Garten"), ("c", "Segelboot auf dem See"), ("d", "Fahrrad reparieren")):
+        (kb / f"{name}.md").write_text(VALID_FRONT.format(id=name).replace("Ein Titel", title), encoding="utf-8")
+    load_index(kb)
+    articles = load_index(kb).index.articles
+    assert len(parses) == 1  # the second one came from the file
+    assert articles.decoded == 0 and len(articles) == 4
+    index = load_index(kb).index
+    assert [hit.article.id for hit in index.search("Segelboot See")] == ["c"]
+    assert index.articles.decoded == 1
+    assert [article.title for article in index.articles][1:] == [
+        "Kaninchen im Garten",
+        "Segelboot auf dem See",
+        "Fahrrad reparieren",
+    ]

@@ -302,6 +302,18 @@ def test_any_bytes_on_stdin_give_one_valid_json_line_each(monkeypatch, questions
     assert [row["question"] for row in rows] == [decode_line(q).rstrip("\r") for q in questions]
 
 
+def test_unicode_line_separators_stay_inside_their_json_line(monkeypatch):
+    """NEL, LINE and PARAGRAPH SEPARATOR end a line for str.splitlines and many JSON-lines readers (found by the test above)."""
+    questions = ["a\u0085b", "Postfach\u2028voll", "\u2029"]
+    data = "\n".join(questions).encode("utf-8") + b"\n"
+    stdin, stdout = io.TextIOWrapper(io.BytesIO(data)), io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main(["ask", "--json", "-"]) == 0
+    rows = [json.loads(line) for line in stdout.buffer.getvalue().decode("utf-8").splitlines()]
+    assert [row["question"] for row in rows] == questions
+
+
 # --- the conversation log and the report --------------------------------------------------------------------
 
 

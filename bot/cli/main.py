@@ -7,7 +7,6 @@ never loads Textual.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from faqbot.bot.cli import spf as cli_spf
 from faqbot.bot.cli.arg_types import clean_argument, decode_line, port, positive_int, positive_minutes
 from faqbot.bot.cli.common import add_articles_option, load_index
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.json_output import json_line
 
 DEFAULT_MAX_SESSIONS = 20  # measured: see the README ("Serving the chat")
 
@@ -98,7 +98,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         # written as UTF-8 whatever the locale: a bad byte in one line must not stop the others.
         for raw in sys.stdin.buffer:
             result = index.ask(decode_line(raw).rstrip("\r\n"))
-            sys.stdout.buffer.write((json.dumps(result_json(result), ensure_ascii=False) + "\n").encode("utf-8"))
+            sys.stdout.buffer.write((json_line(result_json(result)) + "\n").encode("utf-8"))
             sys.stdout.buffer.flush()
         return EXIT_OK
     if not args.question.strip():
@@ -107,7 +107,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(wording.EMPTY_QUESTION, file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(result_json(index.ask(args.question)), ensure_ascii=False))
+        print(json_line(result_json(index.ask(args.question))))
     else:
         from faqbot.bot.dialog import Dialog
 
@@ -189,7 +189,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_OK
     report = build_report(turns)
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print(json_line(report.to_json()))
     else:
         from faqbot.bot.log.report_text import report_text
 

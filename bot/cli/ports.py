@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from faqbot.bot.cli.arg_types import port, seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.json_output import json_line
 
 
 def add_commands(commands) -> None:
@@ -56,7 +56,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(f"Fehler: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(current.to_json(), ensure_ascii=False))
+        print(json_line(current.to_json()))
         return EXIT_OK
     if args.text:
         print(ticket_text(current), end="")
@@ -100,7 +100,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         args.host, args.port, protocol=args.protocol, mode=args.mode, cafile=args.cafile, timeout=args.timeout
     )
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print(json_line(report.to_json()))
         return EXIT_OK if report.ok else EXIT_PROBLEMS
     print(f"Verbindung zu {report.heading}")
     for line in report.facts:

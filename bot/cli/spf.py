@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from faqbot.bot.cli.arg_types import seconds
 from faqbot.bot.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from faqbot.bot.cli.json_output import json_line
 
 
 def add_commands(commands) -> None:
@@ -59,7 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     result = check(args.record)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json_line(result.to_json()))
         return EXIT_OK if result.valid else EXIT_PROBLEMS
     print(f"Eintrag: {result.record}")
     print("Gültig." if result.valid else "Ungültig.")
@@ -90,7 +90,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"Fehler: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps({"domain": built.domain, "record": built.record, "zone_line": built.zone_line}, ensure_ascii=False))
+        print(json_line({"domain": built.domain, "record": built.record, "zone_line": built.zone_line}))
     else:
         print(built.zone_line)
         for finding in built.check.warnings:
@@ -106,7 +106,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = lookup(args.domain, ip=args.ip, sender=args.sender, helo=args.helo, nameserver=args.nameserver, timeout=args.timeout)
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print(json_line(report.to_json()))
     else:
         print(f"Domain: {report.domain}")
         if len(report.records) > 1:

@@ -24,6 +24,10 @@ async def type_search(pilot, text: str, *, typed: bool = False) -> None:
         await pilot.press(*text)
     else:
         pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
+    # Until the list shows this search's results: the search starts only once the field's Changed is
+    # handled, so waiting for the workers alone can come too early on a loaded machine.
+    field = pilot.app.screen.query_one("#search")
+    await wait_until(pilot, lambda: pilot.app.screen.shown_query == field.value)
     await settle(pilot)
 
 

@@ -97,6 +97,7 @@ class AgentScreen(Screen[None]):
         self.templates = templates or load_templates()[0]
         self.config = config or AgentConfig()
         self.shown: list[Article] = []  # the articles in the result list, in order
+        self.shown_query: str | None = None  # the search they are the results of (None: none shown yet)
         self.current: Article | None = None
         self._actions_shown: tuple[bool, bool] | None = None  # what the footer last offered (see _refresh_actions)
         self.section: Section | None = None  # the current article's section that answers the search
@@ -195,6 +196,7 @@ class AgentScreen(Screen[None]):
         results = self.query_one("#results", OptionList)
         results.clear_options()
         self.shown = [hit.article for hit in event.hits]
+        self.shown_query = event.query
         searching = bool(event.query.strip())
         for position, hit in enumerate(event.hits):
             label = Content(hit.article.title)

@@ -99,7 +99,6 @@ class AgentScreen(Screen[None]):
         self.shown: list[Article] = []  # the articles in the result list, in order
         self.shown_query: str | None = None  # the search they are the results of (None: none shown yet)
         self.current: Article | None = None
-        self._actions_shown: tuple[bool, bool] | None = None  # what the footer last offered (see _refresh_actions)
         self.section: Section | None = None  # the current article's section that answers the search
         self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
         self.recent: list[RecentEntry] = []  # searches that led to work this shift, newest first
@@ -140,17 +139,6 @@ class AgentScreen(Screen[None]):
         if action == "open_helper":  # hidden where the article has no helper
             return bool(self.current and find(self.helper_screens, self.current.helper))
         return True
-
-    def _refresh_actions(self) -> None:
-        """Re-check the footer's actions only when what they depend on changed.
-
-        The footer rebuilds all its keys on every refresh_bindings; on each keystroke of a
-        search that was the largest share of the console's time (measured in the test suite).
-        """
-        shown = (self.current is not None, bool(self.check_action("open_helper", ())))
-        if shown != self._actions_shown:
-            self._actions_shown = shown
-            self.refresh_bindings()
 
     # --- search -------------------------------------------------------------
 
@@ -213,7 +201,7 @@ class AgentScreen(Screen[None]):
             self.highlight_next = None
         else:
             self.call_later(self._preview, None)
-        self._refresh_actions()
+        self.refresh_bindings()  # the footer rebuilds only if its keys change (SteadyFooter)
 
     @on(OptionList.OptionHighlighted, "#results")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -224,7 +212,7 @@ class AgentScreen(Screen[None]):
         query = self.query_one("#search", Input).value
         self.section = self.index.section_for(article, query) if article is not None else None
         preview = self.query_one("#preview", Markdown)
-        self._refresh_actions()
+        self.refresh_bindings()  # the footer rebuilds only if its keys change (SteadyFooter)
         if article is None:
             await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
             return

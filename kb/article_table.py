@@ -27,10 +27,10 @@ _NONE = -1  # an optional text that is not there (helper, path)
 
 def encodable() -> bool:
     """Whether the rows still say everything an Article and a Section hold."""
-    return _names(Article) == ARTICLE_FIELDS and _names(Section) == SECTION_FIELDS
+    return field_names(Article) == ARTICLE_FIELDS and field_names(Section) == SECTION_FIELDS
 
 
-def _names(record_type: type) -> tuple[str, ...]:
+def field_names(record_type: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(record_type))
 
 

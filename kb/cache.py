@@ -26,7 +26,7 @@ import struct
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ import numpy.lib.format
 import Stemmer
 
 from faqbot.kb.article import Topic
-from faqbot.kb.article_table import ArticleTable, Strings, encodable, encode
+from faqbot.kb.article_table import ArticleTable, Strings, encodable, encode, field_names
 from faqbot.kb.files import FileReadError, read_regular_file
 from faqbot.kb.flat_index import FlatIndex
 from faqbot.kb.retriever import Index
@@ -141,7 +141,7 @@ def _mapped(path: Path) -> dict[str, numpy.ndarray]:
 
 def _store(path: Path, loaded: LoadedIndex) -> None:
     index = loaded.index
-    if not encodable() or _fields(Topic) != _TOPIC_FIELDS:
+    if not encodable() or field_names(Topic) != _TOPIC_FIELDS:
         return  # a record type gained a field this file would drop: no cache rather than a lossy one
     strings = Strings()
     number = strings.number
@@ -170,10 +170,6 @@ def _store(path: Path, loaded: LoadedIndex) -> None:
 
 
 _TOPIC_FIELDS = ("id", "title", "words", "reply", "questions")
-
-
-def _fields(record_type: type) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(record_type))
 
 
 def _texts(numbers: list[int], table: ArticleTable) -> tuple[str, ...]:

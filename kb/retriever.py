@@ -447,15 +447,24 @@ class Index:
             return Result(question, "none", None, (), empty=True)
         return decide(question, self.rank(question), self.calibration)
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Article id → position (the first, should two share an id), read without decoding a cached index's articles."""
+        positions: dict[str, int] = {}
+        for position in range(len(self.articles)):
+            positions.setdefault(self._document_id(position), position)
+        return positions
+
     def section_for(self, article: Article, question: str) -> Section | None:
         """The section of ``article`` that answers ``question`` (for an article picked from a result list)."""
-        position = next((i for i, candidate in enumerate(self.articles) if candidate.id == article.id), None)
+        position = self._positions.get(article.id)
         if position is None or not question.strip():
             return None
         return self._sections.best(position, self._score(read_message(question).core).query_weights)
 
     def by_id(self, article_id: str) -> Article | None:
-        return next((a for a in self.articles if a.id == article_id), None)
+        position = self._positions.get(article_id)
+        return None if position is None else self.articles[position]
 
 
 def _ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -171,6 +171,8 @@ def test_a_cached_index_decodes_only_the_articles_a_question_shows(tmp_path, par
     index = load_index(kb).index
     assert [hit.article.id for hit in index.search("Segelboot See")] == ["c"]
     assert index.articles.decoded == 1
+    assert index.by_id("d").title == "Fahrrad reparieren" and index.by_id("x") is None  # looked up by id alone
+    assert index.articles.decoded == 2
     assert [article.title for article in index.articles][1:] == [
         "Kaninchen im Garten",
         "Segelboot auf dem See",

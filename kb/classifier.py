@@ -14,6 +14,9 @@ here with numpy: a dot product over the n-grams a message has.
 
 The calibrated decision (``kb/calibration.py``) reads its verdict on the
 retriever's top article beside the ranking's own features; it never ranks.
+Beside the weights it keeps the labelled messages themselves
+(``kb/neighbours.py``), to say how close the message comes to the nearest
+ones of the article and to the nearest out-of-scope ones.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faqbot.kb.neighbours import Neighbours
 from faqbot.kb.text import fold
 
 OUTSIDE = "-"  # the class of messages no article answers
@@ -53,10 +57,12 @@ class Verdict:
     outside: float  # probability that no article answers the message
     agrees: float  # 1 when the classifier's own first choice is this article
     lead: float = 0.0  # its probability minus the best other candidate's: how clearly it prefers this one
+    neighbour: float = 0.0  # similarity of the closest labelled messages about this article (kb/neighbours.py)
+    neighbour_outside: float = 0.0  # and of the closest out-of-scope ones
     known: bool = True  # False: the article was added after the classifier was fitted
 
     def vector(self) -> list[float]:
-        return [self.top, self.outside, self.agrees, self.lead]
+        return [self.top, self.outside, self.agrees, self.lead, self.neighbour, self.neighbour_outside]
 
     @property
     def preference(self) -> float:
@@ -64,36 +70,62 @@ class Verdict:
         return self.top if self.known else 0.0
 
 
-VERDICT_NAMES = ("classifier_top", "classifier_outside", "classifier_agrees", "classifier_lead")
+VERDICT_NAMES = (
+    "classifier_top",
+    "classifier_outside",
+    "classifier_agrees",
+    "classifier_lead",
+    "neighbour_article",
+    "neighbour_outside",
+)
 NO_VERDICT = Verdict(0.0, 0.0, 0.0, known=False)  # no classifier fitted: the regression's weights for these are 0
 
 
 class Classifier:
     """The fitted model: n-gram vocabulary with idf, one weight per n-gram and class, one bias per class."""
 
-    def __init__(self, classes: Iterable[str], terms: Iterable[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray):
+    def __init__(
+        self,
+        classes: Iterable[str],
+        terms: Iterable[str],
+        idf: np.ndarray,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        neighbours: Neighbours | None = None,
+    ):
         self.classes = tuple(classes)
         self._column = {name: i for i, name in enumerate(self.classes)}
         self._row = {term: i for i, term in enumerate(terms)}
         self.idf = np.asarray(idf, dtype=np.float64)
         self.weights = weights  # terms × classes
         self.bias = bias
+        self.neighbours = neighbours  # the labelled messages, labels numbered as in classes
 
     @property
     def terms(self) -> list[str]:
         return list(self._row)
 
-    def probabilities(self, text: str) -> np.ndarray:
-        """Probability per class (in ``classes`` order) for a text."""
+    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text's known n-grams (row numbers) and their weights: sublinear tf × idf, scaled to unit length.
+
+        Long messages weigh as much as short ones; fitting builds its matrix the same way (kb/fitting.py).
+        """
         counts = Counter(grams(text))
         known = [(self._row[term], count) for term, count in counts.items() if term in self._row]
-        z = self.bias.astype(np.float64)
+        rows = np.array([row for row, _ in known], dtype=np.int64)
+        values = (1.0 + np.log(np.array([count for _, count in known], dtype=np.float64))) * self.idf[rows]
         if known:
-            rows = np.array([row for row, _ in known], dtype=np.int64)
-            # Sublinear tf × idf, scaled to unit length: long messages weigh as much as short ones
-            # (fitting builds its matrix the same way: kb/fitting.py).
-            values = (1.0 + np.log(np.array([count for _, count in known], dtype=np.float64))) * self.idf[rows]
-            z = z + (values / np.linalg.norm(values)) @ self.weights[rows]
+            values /= np.linalg.norm(values)
+        return rows, values
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Probability per class (in ``classes`` order) for a text."""
+        return self._probabilities(*self.vector(text))
+
+    def _probabilities(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        z = self.bias.astype(np.float64)
+        if len(rows):
+            z = z + values @ self.weights[rows]
         z -= z.max()
         exp = np.exp(z)
         probabilities: np.ndarray = exp / exp.sum()
@@ -108,18 +140,28 @@ class Classifier:
         """
         if not articles:
             return ()
-        p = self.probabilities(text)
+        rows, values = self.vector(text)
+        p = self._probabilities(rows, values)
         outside = float(p[self._column[OUTSIDE]]) if OUTSIDE in self._column else 0.0
         first = self.classes[int(p.argmax())]
+        neighbours = self.neighbours
+        similarities = neighbours.similarities(rows, values) if neighbours is not None else np.zeros(0)
 
+        def nearest(name: str) -> float:
+            if neighbours is None or name not in self._column:
+                return 0.0
+            return neighbours.nearest(similarities, self._column[name])
+
+        near_outside = nearest(OUTSIDE)
         known = [float(p[self._column[article]]) if article in self._column else None for article in articles]
 
         def verdict(i: int, article: str) -> Verdict:
             own = known[i]
             if own is None:
-                return Verdict(1.0 - outside, outside, float(first != OUTSIDE), known=False)
+                return Verdict(1.0 - outside, outside, float(first != OUTSIDE), neighbour_outside=near_outside, known=False)
             others = [other for j, other in enumerate(known) if j != i and other is not None]
-            return Verdict(own, outside, float(first == article), own - max(others, default=0.0))
+            lead = own - max(others, default=0.0)
+            return Verdict(own, outside, float(first == article), lead, nearest(article), near_outside)
 
         return tuple(verdict(i, article) for i, article in enumerate(articles))
 
@@ -127,17 +169,27 @@ class Classifier:
         return article_id in self._column
 
     def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "classes": np.array(self.classes),
+            "terms": np.array(self.terms),
+            "idf": self.idf.astype(np.float32),
+            "weights": self.weights.astype(np.float32),
+            "bias": self.bias.astype(np.float32),
+        }
+        if self.neighbours is not None:
+            arrays |= self.neighbours.arrays()
         with path.open("wb") as file:  # a file object: numpy would otherwise append ".npz" to the name
-            np.savez_compressed(
-                file,
-                classes=np.array(self.classes),
-                terms=np.array(self.terms),
-                idf=self.idf.astype(np.float32),
-                weights=self.weights.astype(np.float32),
-                bias=self.bias.astype(np.float32),
-            )
+            np.savez_compressed(file, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> Classifier:
         with np.load(path, allow_pickle=False) as data:
-            return cls(data["classes"].tolist(), data["terms"].tolist(), data["idf"], data["weights"], data["bias"])
+            arrays = {name: data[name] for name in data.files}
+        return cls(
+            arrays["classes"].tolist(),
+            arrays["terms"].tolist(),
+            arrays["idf"],
+            arrays["weights"],
+            arrays["bias"],
+            Neighbours.from_arrays(arrays),
+        )

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from faqbot.kb.calibration import DECISION_NAMES, Calibration, decision_vector
-from faqbot.kb.classifier import OUTSIDE, Classifier, grams
+from faqbot.kb.classifier import OUTSIDE, WORD_PREFIX, Classifier, grams
 from faqbot.kb.evaluation import Outcome
+from faqbot.kb.neighbours import Neighbours
 from faqbot.kb.retriever import Choice, Index, choose
 
 # Budgets for the thresholds, a little under the promises (≤ 1 % wrong confident answers in scope,
@@ -113,7 +114,12 @@ def fit_classifier(examples: Sequence[Example]) -> Classifier | None:
     coef, bias = model.coef_.T, model.intercept_
     if len(classes) == 2:  # scikit-learn keeps one column for two classes: P(second) = σ(z) = softmax([0, z])
         coef, bias = np.c_[np.zeros(len(terms)), coef[:, 0]], np.array([0.0, bias[0]])
-    return Classifier(list(model.classes_), terms, idf, coef, bias)
+    number = {label: i for i, label in enumerate(model.classes_)}
+    labels = np.array([number[label] for _, label in examples], dtype=np.int64)
+    cells = matrix.tocoo()
+    words = np.array([term.startswith(WORD_PREFIX) for term in terms])[cells.col]
+    neighbours = Neighbours.of_rows(cells.row[words], cells.col[words], cells.data[words], labels, len(kept))
+    return Classifier(list(model.classes_), terms, idf, coef, bias, neighbours)
 
 
 def _choices(outcomes: Sequence[Outcome], examples: Sequence[Example]) -> list[Choice]:

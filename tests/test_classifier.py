@@ -95,3 +95,74 @@ def test_the_classifier_can_move_a_close_second_hit_to_the_front(index, classifi
     # When the classifier agrees with the retriever, nothing moves.
     agreeing = ranking(index, "tls-ports", "postfach-voll", "SMTP Port TLS")
     assert choose(agreeing, with_classifier).position == 0
+
+
+# Whole words count for the neighbours only when two texts share them (MIN_DOCUMENT_FREQUENCY): a vocabulary that repeats.
+NEIGHBOUR_EXAMPLES = [
+    ("Postfach voll, Quota erreicht", "postfach-voll"),
+    ("Postfach voll und kein Speicher", "postfach-voll"),
+    ("Quota Speicher erschöpft", "postfach-voll"),
+    ("SMTP Port mit TLS", "tls-ports"),
+    ("IMAP Port TLS Zertifikat", "tls-ports"),
+    ("Zertifikat für SMTP", "tls-ports"),
+    ("Rechnung zum Vertrag und Kündigung", OUTSIDE),
+    ("Rechnung Vertrag Preis", OUTSIDE),
+    ("FTP Passwort Preis", OUTSIDE),
+    ("FTP Kündigung", OUTSIDE),
+]
+
+
+@pytest.fixture(scope="module")
+def remembering() -> Classifier:
+    fitted = fit_classifier(NEIGHBOUR_EXAMPLES)
+    assert fitted is not None
+    return fitted
+
+
+def cosine_by_hand(classifier: Classifier, first: str, second: str) -> float:
+    """Cosine of two texts' word parts, from the classifier's own tf-idf vectors."""
+
+    def words(text: str) -> dict[int, float]:
+        rows, values = classifier.vector(text)
+        return {int(row): float(value) for row, value in zip(rows, values, strict=True) if classifier.terms[row].startswith("w:")}
+
+    a, b = words(first), words(second)
+    dot = sum(value * b.get(row, 0.0) for row, value in a.items())
+    norm = np.sqrt(sum(v * v for v in a.values())) * np.sqrt(sum(v * v for v in b.values()))
+    return float(dot / norm) if norm else 0.0
+
+
+def test_neighbours_are_the_closest_labelled_messages_by_their_words(remembering):
+    neighbours = remembering.neighbours
+    assert neighbours is not None and neighbours.size == len(NEIGHBOUR_EXAMPLES)
+    text = "Mein Postfach ist voll, Quota überschritten"
+    similarities = neighbours.similarities(*remembering.vector(text))
+    # Stored grouped by label, in the examples' order within a label (kb/neighbours.py).
+    order = sorted(range(len(NEIGHBOUR_EXAMPLES)), key=lambda i: remembering.classes.index(NEIGHBOUR_EXAMPLES[i][1]))
+    expected = [cosine_by_hand(remembering, text, NEIGHBOUR_EXAMPLES[i][0]) for i in order]
+    assert max(expected) > 0.5
+    assert np.allclose(similarities, expected, atol=1e-5)
+    label = remembering.classes.index("postfach-voll")
+    by_label = [value for value, i in zip(expected, order, strict=True) if NEIGHBOUR_EXAMPLES[i][1] == "postfach-voll"]
+    assert neighbours.nearest(similarities, label) == pytest.approx(np.mean(sorted(by_label)[-2:]), abs=1e-5)
+    # A message without any word the examples share has no neighbours at all.
+    assert not neighbours.similarities(*remembering.vector("xyzzy")).any()
+
+
+def test_verdicts_say_how_close_the_article_and_the_out_of_scope_messages_come(remembering):
+    (inside,) = remembering.verdicts("Postfach voll, Quota", ["postfach-voll"])
+    assert inside.neighbour > 0.5 and inside.neighbour_outside == 0.0
+    # Words of the out-of-scope examples only: close to them, far from the article's.
+    (outside,) = remembering.verdicts("Wo ist die Rechnung zum Vertrag?", ["postfach-voll"])
+    assert outside.neighbour_outside > 0.5 and outside.neighbour == 0.0
+
+
+def test_saved_and_loaded_it_keeps_its_neighbours(remembering, tmp_path):
+    path = tmp_path / "c.npz"
+    remembering.save(path)
+    loaded = Classifier.load(path)
+    for text in ("Postfach voll", "Rechnung Vertrag", "Port TLS"):
+        before = [v.vector() for v in remembering.verdicts(text, ["postfach-voll", "tls-ports"])]
+        after = [v.vector() for v in loaded.verdicts(text, ["postfach-voll", "tls-ports"])]
+        assert np.allclose(after, before, atol=1e-5)
+        assert any(vector[4] or vector[5] for vector in after)  # the neighbours came along

@@ -90,7 +90,7 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     db = tmp_path / "chat.sqlite3"
     app = make_app(db=db)
     async with app.run_test(size=(100, 40)) as pilot:
-        for question in ("Mein Postfach ist voll", "Wie wird das Wetter morgen?", "Kennwort"):
+        for question in ("Mein Postfach ist voll", "Wie wird das Wetter morgen?", "Passwort"):
             await pilot.click("#question")
             app.screen.query_one("#question").insert_text_at_cursor(question)  # pasted: typing is tested in the chat tests
             await pilot.press("enter")
@@ -108,7 +108,7 @@ async def test_chat_turns_and_feedback_reach_the_report(make_app, tmp_path, caps
     assert [(t.question, t.status) for t in turns] == [
         ("Mein Postfach ist voll", "answer"),
         ("Wie wird das Wetter morgen?", "none"),
-        ("Kennwort", "suggest"),  # either password article: "Meinten Sie …?"
+        ("Passwort", "suggest"),  # either password article: "Meinten Sie …?"
     ]
     assert turns[0].feedback == 0 and turns[2].picked is not None
     assert main(["report", "--db", str(db), "--json"]) == 0

@@ -47,7 +47,7 @@ def test_chat_with_an_answer(snap_compare, make_app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_chat_with_suggestions(snap_compare, make_app, size):
     async def run_before(pilot):
-        await _ask(pilot, "Kennwort")
+        await _ask(pilot, "Passwort")
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 

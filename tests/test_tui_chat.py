@@ -95,7 +95,7 @@ async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tm
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        reply = await ask_chat(pilot, "Kennwort")  # either password article: the bot must not pick one
+        reply = await ask_chat(pilot, "Passwort")  # either password article: the bot must not pick one
         assert reply.reply.kind == "suggest"
         assert "Meinten Sie" in reply.query_one(MarkdownText).source
         choices = reply.query_one(OptionList)

@@ -57,12 +57,12 @@ class Verdict:
     outside: float  # probability that no article answers the message
     agrees: float  # 1 when the classifier's own first choice is this article
     lead: float = 0.0  # its probability minus the best other candidate's: how clearly it prefers this one
-    neighbour: float = 0.0  # similarity of the closest labelled messages about this article (kb/neighbours.py)
+    neighbour_article: float = 0.0  # similarity of the closest labelled messages about this article (kb/neighbours.py)
     neighbour_outside: float = 0.0  # and of the closest out-of-scope ones
     known: bool = True  # False: the article was added after the classifier was fitted
 
     def vector(self) -> list[float]:
-        return [self.top, self.outside, self.agrees, self.lead, self.neighbour, self.neighbour_outside]
+        return [self.top, self.outside, self.agrees, self.lead, self.neighbour_article, self.neighbour_outside]
 
     @property
     def preference(self) -> float:

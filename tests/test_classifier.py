@@ -151,10 +151,10 @@ def test_neighbours_are_the_closest_labelled_messages_by_their_words(remembering
 
 def test_verdicts_say_how_close_the_article_and_the_out_of_scope_messages_come(remembering):
     (inside,) = remembering.verdicts("Postfach voll, Quota", ["postfach-voll"])
-    assert inside.neighbour > 0.5 and inside.neighbour_outside == 0.0
+    assert inside.neighbour_article > 0.5 and inside.neighbour_outside == 0.0
     # Words of the out-of-scope examples only: close to them, far from the article's.
     (outside,) = remembering.verdicts("Wo ist die Rechnung zum Vertrag?", ["postfach-voll"])
-    assert outside.neighbour_outside > 0.5 and outside.neighbour == 0.0
+    assert outside.neighbour_outside > 0.5 and outside.neighbour_article == 0.0
 
 
 def test_saved_and_loaded_it_keeps_its_neighbours(remembering, tmp_path):

@@ -79,6 +79,9 @@ def test_the_shipped_classifier_knows_every_shipped_article(index):
     classifier = load_calibration().classifier
     assert classifier is not None
     assert set(classifier.classes) == {article.id for article in index.articles} | {OUTSIDE}
+    # … and remembers the labelled messages for the decision's neighbour features, every class among them.
+    assert classifier.neighbours is not None
+    assert all(count > 0 for count in np.diff(classifier.neighbours.label_starts))
 
 
 def ranking(index, first: str, second: str, text: str) -> Ranking:

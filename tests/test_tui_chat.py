@@ -289,6 +289,7 @@ async def test_command_palette_opens_an_article(make_app):
 
 async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everything(make_app):
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
+    from faqbot.bot.tui.widgets.archive import Archive, ArchivedQuestion, ArchivedReply
 
     app = make_app(log=False)
     questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 4  # two archive groups
@@ -297,12 +298,31 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
             await ask_chat(pilot, question)
         conversation = app.screen.query_one("#conversation")
         live = list(conversation.query_children(BotMessage))
-        frozen = list(conversation.query(".static-reply"))
+        archives = list(conversation.query_children(Archive))
+        archived = [message for archive in archives for message in archive.messages]
+        frozen = [message for message in archived if isinstance(message, ArchivedReply)]
         assert len(live) == LIVE_REPLIES  # the newest, with their buttons
         assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
+        assert len(archives) == 2
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
-        assert frozen[1].render().plain.strip().startswith("Postfach voll")  # the first answer, as laid-out text
-        assert [message.text for message in app.screen.query(UserMessage)] == questions  # all shown, in order
+        shown = [line.strip(" ▌▐") for line in archives[0].render().plain.split("\n")]
+        assert "Mein Postfach ist voll" in shown  # the first question, on a line of its own
+        title = next(number for number, line in enumerate(shown) if line.startswith("Postfach voll"))
+        assert title > shown.index("Mein Postfach ist voll")  # the answer after it, laid out (no "#")
+        archived_questions = [message.text for message in archived if isinstance(message, ArchivedQuestion)]
+        assert archived_questions + [message.text for message in app.screen.query(UserMessage)] == questions  # in order
+        # Archived text is selected and copied as the messages' text, without their edges
+        archives[0].scroll_visible(animate=False, top=True)
+        await pilot.pause()
+        await pilot.click(archives[0], offset=(5, 2), times=3)  # a triple click selects the whole group
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None
+        lines = selected.splitlines()
+        assert any(line.startswith("Guten Tag!") for line in lines)  # a reply's text without its edge and padding
+        assert "Mein Postfach ist voll" in lines  # a question's, without its indent and edge
+        assert any(line.strip().startswith("Postfach voll") for line in lines)  # the title, centred
+        assert "▐" not in selected and all(line == line.rstrip() for line in lines)
         transcript = app.screen.transcript_markdown()
         assert transcript.count("Mein Postfach ist voll") == 4  # every question, however old
         assert transcript.count("# Postfach voll") == 4

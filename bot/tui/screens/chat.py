@@ -10,7 +10,7 @@ from datetime import datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -20,6 +20,7 @@ from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
+from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
@@ -121,17 +122,18 @@ class ChatScreen(Screen[None]):
 
     def _freeze_old_replies(self) -> None:
         """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go.
-        They move, with the questions before them, into the newest archive group."""
+        They move, with the questions before them, into the newest archive group (one widget)."""
         old = list(self.conversation.query_children(BotMessage))[:-LIVE_REPLIES]
         if not old:
             return
         children = list(self.conversation.children)
         moving = [child for child in children[: children.index(old[-1]) + 1] if not isinstance(child, Archive)]
         archives = list(self.conversation.query_children(Archive))
-        if archives and len(archives[-1].query_children(".static-reply")) + len(old) <= ARCHIVE_GROUP:
-            archives[-1].mount_all(_archived(moving))
+        archived = _archived(moving)
+        if archives and _replies_in(archives[-1].messages) + len(old) <= ARCHIVE_GROUP:
+            archives[-1].add(archived)
         else:
-            self.conversation.mount(Archive(*_archived(moving)), before=moving[0])
+            self.conversation.mount(Archive(archived), before=moving[0])
         for child in moving:
             child.remove()
 
@@ -185,20 +187,23 @@ class ChatScreen(Screen[None]):
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
         message = self._bot_message(event.reply)
-        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
-        # one layout and one paint for all of it.
-        with self.app.batch_update():
-            mounted = self.conversation.mount(message, after=event.placeholder)
-            event.placeholder.remove()
-            self._record_reply(event.reply)
-            await mounted
+        conversation = self.conversation
+        # Scrolled to as soon as the reply has its place (its first Resize), so the scroll goes into the layout
+        # that Textual makes anyway for the conversation's new size, rather than a frame of its own.
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
-            self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
+            message.reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
         else:
             # Short replies end the conversation; after a long answer was shown from its top, the view
             # no longer follows the end by itself, and the reply would appear out of sight.
-            self.call_after_refresh(self.conversation.scroll_end, animate=False)
+            message.reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
+        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
+        # one layout and one paint for all of it.
+        with self.app.batch_update():
+            mounted = conversation.mount(message, after=event.placeholder)
+            event.placeholder.remove()
+            self._record_reply(event.reply)
+            await mounted
 
     @on(TurnLogged)
     def _turn_logged(self, event: TurnLogged) -> None:
@@ -262,29 +267,28 @@ class ChatScreen(Screen[None]):
         return "\n".join(lines)
 
 
-class Archive(Vertical):
-    """A group of older messages, frozen (LIVE_REPLIES, ARCHIVE_GROUP)."""
-
-
-def _archived(messages: list[Widget]) -> list[Widget]:
-    """The same messages as new widgets for an archive group: replies frozen, questions as they were."""
-    archived: list[Widget] = []
+def _archived(messages: list[Widget]) -> list[ArchivedMessage]:
+    """The same messages for an archive group: replies frozen to their text, questions as they were."""
+    archived: list[ArchivedMessage] = []
     for message in messages:
         if isinstance(message, BotMessage):
             archived.append(_frozen(message))
         else:
-            archived.extend(Horizontal(UserMessage(question.text), classes="user-row") for question in message.query(UserMessage))
+            archived.extend(ArchivedQuestion(question.text) for question in message.query(UserMessage))
     return archived
 
 
-def _frozen(message: BotMessage) -> MarkdownText:
+def _replies_in(messages: list[ArchivedMessage]) -> int:
+    return sum(isinstance(message, ArchivedReply) for message in messages)
+
+
+def _frozen(message: BotMessage) -> ArchivedReply:
     """A reply as static text: an article as it was last shown (its text as laid out already, so freezing
     lays nothing out again), other replies with their suggestions as a list."""
-    classes = f"static-reply {message.reply.kind}"
     if message.reply.article is not None:
         shown = message.query_one(".article-body", MarkdownText)
-        return MarkdownText(shown.source, classes=classes, laid_out=shown.laid_out)
-    return MarkdownText(_reply_markdown(message.reply), classes=classes)
+        return ArchivedReply(shown.source, message.reply.kind, shown.laid_out)
+    return ArchivedReply(_reply_markdown(message.reply), message.reply.kind)
 
 
 def _reply_markdown(reply: Reply) -> str:

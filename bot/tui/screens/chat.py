@@ -7,10 +7,11 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
-from textual import on, work
+from textual import messages, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -76,6 +77,8 @@ class ChatScreen(Screen[None]):
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
         self.cursor_blink = cursor_blink
         self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown), the whole conversation
+        self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
+        self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +106,41 @@ class ChatScreen(Screen[None]):
 
     def _greet(self) -> None:
         self._show(self.dialog.greeting())
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, made and painted once per answer rather than three times (README: "Performance").
+
+        A new reply is scrolled to as soon as it has its place and painted once, scrolled (Textual would paint
+        the layout, scroll and paint again). And a full layout arranges and paints every widget as it is now;
+        yet each widget whose size it changed then asks for another layout and paint, as does each widget that
+        asked before the layout and was not yet heard, and Textual would arrange and draw everything the same
+        way again (the new reply, the conversation's grown height). Another layout changes something only
+        where a scroll bar appears or goes, so only those requests are kept."""
+        full = not scroll or bool(self._layout_widgets)
+        if full:
+            self._laid_out_at = Message().time  # Layout messages sent before this are answered by it
+            for widget in self.walk_children(Widget):
+                if widget._layout_required:  # not yet heard: what Textual does when it hears it
+                    _forget_arrangements(widget)
+        reveal, self._reveal = self._reveal, None
+        if reveal is None:
+            super()._refresh_layout(size, scroll)
+        else:
+            with self.app.batch_update():  # arranged, not painted
+                super()._refresh_layout(size, scroll)
+            reveal()
+            super()._refresh_layout(size, scroll=True)  # the visible part arranged as scrolled, and painted
+            self.conversation._scroll_required = False  # done just now
+        if full:
+            for widget in self.walk_children(Widget):
+                for part in (widget, *widget._get_virtual_dom()):  # with its scroll bars
+                    part._repaint_required = False
+                    if part._layout_required and not _scroll_bars_change(part):
+                        part._layout_required = False
+
+    def _on_layout(self, message: messages.Layout) -> None:
+        if message.time < self._laid_out_at:  # asked for before the last full layout, which made it
+            message.prevent_default()
 
     # --- the conversation -------------------------------------------------
 
@@ -188,15 +226,14 @@ class ChatScreen(Screen[None]):
             return
         message = self._bot_message(event.reply)
         conversation = self.conversation
-        # Scrolled to as soon as the reply has its place (its first Resize), so the scroll goes into the layout
-        # that Textual makes anyway for the conversation's new size, rather than a frame of its own.
+        # Scrolled to in the layout that places the reply (_refresh_layout), not in a frame of its own.
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
-            message.reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
+            self._reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
         else:
             # Short replies end the conversation; after a long answer was shown from its top, the view
             # no longer follows the end by itself, and the reply would appear out of sight.
-            message.reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
+            self._reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():
@@ -265,6 +302,31 @@ class ChatScreen(Screen[None]):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
+
+
+def _forget_arrangements(widget: Widget) -> None:
+    """Clear the arrangements a widget's change makes stale, as Textual does when it hears of the change."""
+    for ancestor in widget.ancestors:
+        if not isinstance(ancestor, Widget):
+            break
+        ancestor._clear_arrangement_cache()
+        ancestor._layout_updates += 1
+        if not ancestor.styles.auto_dimensions:
+            break
+
+
+def _scroll_bars_change(widget: Widget) -> bool:
+    """Whether a widget's new virtual size shows or hides one of its scroll bars (which needs a layout)."""
+    if not widget.is_scrollable:
+        return False
+    width, height = widget.container_size
+    virtual = widget.virtual_size
+    styles = widget.styles
+    shown = (
+        styles.overflow_x == "scroll" or (styles.overflow_x == "auto" and virtual.width > width),
+        styles.overflow_y == "scroll" or (styles.overflow_y == "auto" and virtual.height > height),
+    )
+    return shown != (widget.show_horizontal_scrollbar, widget.show_vertical_scrollbar)
 
 
 def _archived(messages: list[Widget]) -> list[ArchivedMessage]:

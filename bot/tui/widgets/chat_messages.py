@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -73,12 +71,6 @@ class BotMessage(Vertical):
         self.categories = categories or []
         self.turn_id = turn_id  # this reply's turn in the conversation log
         self.helper_title = helper_title  # the article's helper as the app offers it; None: no button
-        self.reveal: Callable[[], object] | None = None  # called once, when the reply first has its place
-
-    def on_resize(self, event: events.Resize) -> None:
-        reveal, self.reveal = self.reveal, None
-        if reveal is not None:
-            reveal()
 
     def compose(self) -> ComposeResult:
         reply = self.reply

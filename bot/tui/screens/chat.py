@@ -79,10 +79,11 @@ class ChatScreen(Screen[None]):
         self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown), the whole conversation
         self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
         self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
+        self._conversation = VerticalScroll(id="conversation")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield VerticalScroll(id="conversation")
+        yield self._conversation
         yield HistoryInput(
             placeholder="Ihre Frage zum E-Mail-Dienst …",
             id="question",
@@ -93,7 +94,7 @@ class ChatScreen(Screen[None]):
 
     @property
     def conversation(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+        return self._conversation
 
     def on_mount(self) -> None:
         self.conversation.anchor()
@@ -110,37 +111,48 @@ class ChatScreen(Screen[None]):
     def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
         """Textual's layout, made and painted once per answer rather than three times (README: "Performance").
 
-        A new reply is scrolled to as soon as it has its place and painted once, scrolled (Textual would paint
-        the layout, scroll and paint again). And a full layout arranges and paints every widget as it is now;
-        yet each widget whose size it changed then asks for another layout and paint, as does each widget that
-        asked before the layout and was not yet heard, and Textual would arrange and draw everything the same
-        way again (the new reply, the conversation's grown height). Another layout changes something only
-        where a scroll bar appears or goes, so only those requests are kept."""
-        full = not scroll or bool(self._layout_widgets)
-        if full:
-            self._laid_out_at = Message().time  # Layout messages sent before this are answered by it
-            for widget in self.walk_children(Widget):
-                if widget._layout_required:  # not yet heard: what Textual does when it hears it
-                    _forget_arrangements(widget)
-        reveal, self._reveal = self._reveal, None
-        if reveal is None:
+        A full layout arranges every widget as it is now. Yet each widget whose size it changed then asks for
+        another layout and paint, as does each widget that asked before the layout and was not yet heard, and
+        Textual would arrange and draw everything the same way again (the new reply, the conversation's grown
+        height); then it would scroll to the new reply and paint once more. Here the layout is arranged, the
+        new reply scrolled to, and all of it painted once, with whatever the layout asked to repaint (the
+        scroll bar). Another layout changes something only where a scroll bar appears or goes, so only those
+        requests are kept."""
+        if (scroll and not self._layout_widgets) or not self.conversation.is_mounted:  # nothing to save
             super()._refresh_layout(size, scroll)
-        else:
-            with self.app.batch_update():  # arranged, not painted
-                super()._refresh_layout(size, scroll)
+            return
+        # Requests not yet heard, from the conversation's mounted widgets, are answered by this layout once
+        # their arrangements are cleared (what Textual does when it hears them); others (a footer being
+        # composed) are left to Textual.
+        self._laid_out_at = Message().time  # the conversation's Layout messages sent before this are answered
+        conversation = self.conversation
+        waiting = set()
+        for widget in conversation.walk_children(Widget, with_self=True):
+            if widget._layout_required or widget._repaint_required:
+                if widget._is_mounted:
+                    _forget_arrangements(widget)
+                else:
+                    waiting.add(widget)
+        with self.app.batch_update():  # arranged, not painted
+            super()._refresh_layout(size, scroll)
+        reveal, self._reveal = self._reveal, None
+        if reveal is not None:
             reveal()
-            super()._refresh_layout(size, scroll=True)  # the visible part arranged as scrolled, and painted
-            self.conversation._scroll_required = False  # done just now
-        if full:
-            for widget in self.walk_children(Widget):
-                for part in (widget, *widget._get_virtual_dom()):  # with its scroll bars
+            conversation._scroll_required = False  # scrolled in the paint below
+        for widget in conversation.walk_children(Widget, with_self=True):
+            if widget in waiting:
+                continue
+            for part in (widget, *widget._get_virtual_dom()):  # with its scroll bars
+                if part._repaint_required:
                     part._repaint_required = False
-                    if part._layout_required and not _scroll_bars_change(part):
-                        part._layout_required = False
+                    self._dirty_widgets.add(part)
+                if part._layout_required and not _scroll_bars_change(part):
+                    part._layout_required = False
+        super()._refresh_layout(size, scroll=True)  # the visible part arranged as scrolled, and painted
 
     def _on_layout(self, message: messages.Layout) -> None:
-        if message.time < self._laid_out_at:  # asked for before the last full layout, which made it
-            message.prevent_default()
+        if message.time < self._laid_out_at and self.conversation in message.widget.ancestors:
+            message.prevent_default()  # asked for before the last full layout, which made it
 
     # --- the conversation -------------------------------------------------
 

@@ -139,19 +139,21 @@ class ChatScreen(Screen[None]):
         if reveal is not None:
             reveal()
             conversation._scroll_required = False  # scrolled in the paint below
-        for widget in conversation.walk_children(Widget, with_self=True):
-            if widget in waiting:
-                continue
-            for part in (widget, *widget._get_virtual_dom()):  # with its scroll bars
-                if part._repaint_required:
-                    part._repaint_required = False
-                    self._dirty_widgets.add(part)
-                if part._layout_required and not _scroll_bars_change(part):
-                    part._layout_required = False
+        answered = [
+            part
+            for widget in conversation.walk_children(Widget, with_self=True)
+            if widget not in waiting
+            for part in (widget, *widget._get_virtual_dom())  # with its scroll bars
+        ]
+        self._dirty_widgets.update(part for part in answered if part._repaint_required)
         super()._refresh_layout(size, scroll=True)  # the visible part arranged as scrolled, and painted
+        for part in answered:  # asked for by the layout or by painting (an option list's new size)
+            part._repaint_required = False
+            if part._layout_required and not _scroll_bars_change(part):
+                part._layout_required = False
 
     def _on_layout(self, message: messages.Layout) -> None:
-        if message.time < self._laid_out_at and self.conversation in message.widget.ancestors:
+        if message.time < self._laid_out_at and self.conversation in message.widget.ancestors_with_self:
             message.prevent_default()  # asked for before the last full layout, which made it
 
     # --- the conversation -------------------------------------------------

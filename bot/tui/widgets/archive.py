@@ -71,7 +71,10 @@ class Archive(MarkdownText):
         self.messages += messages
         self.laid_out.clear()
         self._text_columns.clear()
-        self.refresh(layout=True)
+        self.clear_cached_dimensions()
+        # Its new height repaints it at the layout. A repaint asked for here would look up its place, and for
+        # a group out of sight, between mounts, that means arranging the whole conversation (~25 ms a turn).
+        self.refresh(layout=True, repaint=False)
 
     def update(self, source: str) -> None:
         raise TypeError("an archive only grows (add)")

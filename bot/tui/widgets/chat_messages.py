@@ -17,14 +17,23 @@ from faqbot.kb.sections import Section
 
 
 class ReplyOptions(OptionList):
-    """A reply's option list (sections, suggestions, topics) that lays out its lines when first drawn.
+    """A reply's option list (sections, suggestions, topics) that lays out its lines once, when first drawn.
 
     OptionList does so when mounted, and looking up its place between mounts arranges the whole conversation
     (some 25 ms a turn; README: "Performance"); the base classes' mount handlers have nothing to do before
     the first layout (scroll bars shown only for overflow "scroll")."""
 
+    _sized = False
+
     def on_mount(self, event: events.Mount) -> None:
         event.prevent_default()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # OptionList drops its laid-out lines at every resize; the first comes from the layout that first
+        # places the list, whose paint has just laid them out at this size.
+        if not self._sized:
+            self._sized = True
+            event.prevent_default()
 
 
 class UserMessage(Static):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
 
@@ -168,26 +168,28 @@ class ChatScreen(Screen[None]):
         self._record_reply(reply)
         return message
 
-    def _record_reply(self, reply: Reply) -> None:
+    def _record_reply(self, reply: Reply) -> list[Awaitable[object]]:
+        """The reply in the transcript, older ones frozen; what to await for the widgets to be in place."""
         self.transcript.append(("Bot", _reply_markdown(reply)))
-        self._freeze_old_replies()
+        return self._freeze_old_replies()
 
-    def _freeze_old_replies(self) -> None:
+    def _freeze_old_replies(self) -> list[Awaitable[object]]:
         """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go.
         They move, with the questions before them, into the newest archive group (one widget)."""
         old = list(self.conversation.query_children(BotMessage))[:-LIVE_REPLIES]
         if not old:
-            return
+            return []
         children = list(self.conversation.children)
         moving = [child for child in children[: children.index(old[-1]) + 1] if not isinstance(child, Archive)]
         archives = list(self.conversation.query_children(Archive))
         archived = _archived(moving)
+        pending: list[Awaitable[object]] = []
         if archives and _replies_in(archives[-1].messages) + len(old) <= ARCHIVE_GROUP:
             archives[-1].add(archived)
         else:
-            self.conversation.mount(Archive(archived), before=moving[0])
-        for child in moving:
-            child.remove()
+            pending.append(self.conversation.mount(Archive(archived), before=moving[0]))
+        pending.append(self.conversation.remove_children(moving))
+        return pending
 
     @on(Input.Submitted, "#question")
     async def _ask(self, event: Input.Submitted) -> None:
@@ -251,10 +253,15 @@ class ChatScreen(Screen[None]):
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():
-            mounted = conversation.mount(message, after=event.placeholder)
-            event.placeholder.remove()
-            self._record_reply(event.reply)
-            await mounted
+            pending = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
+            pending += self._record_reply(event.reply)
+            for done in pending:  # all in place before the layout below
+                await done
+        if self.is_current and not self.app._batch_count:
+            # Laid out and painted now rather than at the screen's next update tick (up to 1/60 s later); the
+            # layout requests waiting for that tick are answered by this layout (_refresh_layout, _on_layout).
+            self._refresh_layout()
+            self._layout_required = False
 
     @on(TurnLogged)
     def _turn_logged(self, event: TurnLogged) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.screen import Screen
 from textual.widgets import Button, OptionList
 
@@ -49,18 +48,36 @@ async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
         assert "#" not in selected  # what is shown, not the Markdown behind it
 
 
-async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
-    app = make_app()
+# Each feedback test goes on as customers do: they click Ja/Nein and type the next question straight away,
+# without clicking the input first; it is answered and logged (one app start-up per button, not two).
+
+
+async def _type_next_question_and_check_the_log(app, pilot, db, first: str) -> None:
+    from faqbot.bot.log.store import ConversationLog
+
+    await pilot.press(*"Mein Postfach ist voll", "enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    last = app.screen.query(BotMessage).last()
+    assert last.reply.kind == "answer" and last.reply.article.id == "postfach-voll"
+    assert [turn.question for turn in ConversationLog(db).turns()] == [first, "Mein Postfach ist voll"]
+
+
+async def test_feedback_yes_thanks_and_locks_the_buttons_then_a_typed_question_is_answered(make_app, tmp_path):
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_chat(pilot, "winmail.dat öffnen")
         await click_visible(pilot, answer.query_one("#helpful-yes"))
         await pilot.pause()
         assert answer.query_one("#helpful-yes", Button).disabled
         assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(MarkdownText).source
+        await _type_next_question_and_check_the_log(app, pilot, db, "winmail.dat öffnen")
 
 
-async def test_feedback_no_offers_next_best_and_hotline(make_app):
-    app = make_app()
+async def test_feedback_no_offers_next_best_and_hotline_then_a_typed_question_is_answered(make_app, tmp_path):
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_chat(pilot, "Postfachpasswort zurücksetzen")
         assert answer.reply.suggestions  # the next-best articles
@@ -70,26 +87,7 @@ async def test_feedback_no_offers_next_best_and_hotline(make_app):
         assert "0800 1003329" in last.query_one(MarkdownText).source
         options = last.query_one(OptionList)
         assert options.option_count == len(answer.reply.suggestions)
-
-
-@pytest.mark.parametrize("button", ["#helpful-yes", "#helpful-no"])
-async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tmp_path, button):
-    # Customers click Ja/Nein and type the next question straight away, without clicking the input first.
-    from faqbot.bot.log.store import ConversationLog
-
-    db = tmp_path / "log.sqlite"
-    app = make_app(db=db)
-    async with app.run_test(size=SIZE) as pilot:
-        answer = await ask_chat(pilot, "winmail.dat öffnen")
-        await click_visible(pilot, answer.query_one(button))
-        await pilot.pause()
-        await pilot.press(*"Mein Postfach ist voll", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        last = app.screen.query(BotMessage).last()
-        assert last.reply.kind == "answer" and last.reply.article.id == "postfach-voll"
-    questions = [turn.question for turn in ConversationLog(db).turns()]
-    assert questions == ["winmail.dat öffnen", "Mein Postfach ist voll"]
+        await _type_next_question_and_check_the_log(app, pilot, db, "Postfachpasswort zurücksetzen")
 
 
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):

@@ -152,7 +152,7 @@ class ChatScreen(Screen[None]):
             if part._layout_required and not _scroll_bars_change(part):
                 part._layout_required = False
 
-    def _on_layout(self, message: messages.Layout) -> None:
+    async def _on_layout(self, message: messages.Layout) -> None:
         if message.time < self._laid_out_at and self.conversation in message.widget.ancestors_with_self:
             message.prevent_default()  # asked for before the last full layout, which made it
 
@@ -253,7 +253,7 @@ class ChatScreen(Screen[None]):
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():
-            pending = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
+            pending: list[Awaitable[object]] = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
             pending += self._record_reply(event.reply)
             for done in pending:  # all in place before the layout below
                 await done

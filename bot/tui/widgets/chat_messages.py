@@ -25,10 +25,10 @@ class ReplyOptions(OptionList):
 
     _sized = False
 
-    def on_mount(self, event: events.Mount) -> None:
-        event.prevent_default()
+    def _on_mount(self, event: events.Mount) -> None:
+        event.prevent_default()  # the handlers of the classes below are not called
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         # OptionList drops its laid-out lines at every resize; the first comes from the layout that first
         # places the list, whose paint has just laid them out at this size.
         if not self._sized:

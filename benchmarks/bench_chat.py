@@ -29,12 +29,12 @@ from faqbot.kb.evaluation import read_cases
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def conversation(turns: int) -> tuple[list[float], list[float], list[int]]:
-    """Seconds per turn (wall, CPU), and how many widgets the screen holds after each."""
+async def conversation(turns: int) -> tuple[list[float], list[float], list[int], list[int]]:
+    """Seconds per turn (wall, CPU), how many widgets the screen holds after each, and frames painted for each."""
     questions = [case.question for case in read_cases(ROOT / "tests" / "data" / "questions.tsv")]
     app = create_app("chat", log=False, cursor_blink=False)
     settle_for_interaction()  # as `faqbot chat` does before it runs the app
-    timings, cpu, widgets = [], [], []
+    timings, cpu, widgets, painted_frames = [], [], [], []
     frames: list[tuple[float, float]] = []  # (wall, CPU) when the screen handed a frame to the driver
     display = app._display
 
@@ -61,23 +61,25 @@ async def conversation(turns: int) -> tuple[list[float], list[float], list[int]]
             timings.append(wall_painted - started)
             cpu.append(cpu_painted - cpu_started)
             widgets.append(len(app.screen.query("*")))
-    return timings, cpu, widgets
+            painted_frames.append(len(frames))
+    return timings, cpu, widgets, painted_frames
 
 
 def main() -> None:
     turns = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     with tempfile.TemporaryDirectory() as cache:
         os.environ["FAQBOT_CACHE_DIR"] = cache
-        timings, cpu, widgets = asyncio.run(conversation(turns))
-    print("| turns | p50 Enter → answer | p95 | slowest | CPU p50 | CPU p95 | widgets on screen after the last |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+        timings, cpu, widgets, painted_frames = asyncio.run(conversation(turns))
+    print("| turns | p50 Enter → answer | p95 | slowest | CPU p50 | CPU p95 | frames per answer | widgets after the last |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for first, last in ((1, 10), (11, 20), (21, 30), (31, 40), (41, 50), (1, turns)):
         if last > turns:
             continue
         wall, used = (_ms(figures[first - 1 : last]) for figures in (timings, cpu))
         print(
             f"| {first}–{last} | {wall[0]:.0f} ms | {wall[1]:.0f} ms | {wall[2]:.0f} ms "
-            f"| {used[0]:.0f} ms | {used[1]:.0f} ms | {widgets[last - 1]} |"
+            f"| {used[0]:.0f} ms | {used[1]:.0f} ms | {statistics.median(painted_frames[first - 1 : last]):g} "
+            f"| {widgets[last - 1]} |"
         )
 
 

@@ -18,7 +18,9 @@ async def settle(pilot) -> None:
 
 async def type_search(pilot, text: str, *, typed: bool = False) -> None:
     """Enter a search and wait for its results: pasted in one go, or ``typed`` key by key
-    (each key starts a search; the as-you-type and stale-result tests need that, the others not)."""
+    (each key starts a search; the as-you-type and stale-result tests need that, the others not).
+    What the field held before is replaced, as a support agent selects it and types over it."""
+    pilot.app.screen.query_one("#search").value = ""
     await pilot.click("#search")
     if typed:
         await pilot.press(*text)
@@ -59,21 +61,11 @@ async def test_stale_results_are_dropped(make_app):
         assert "995" in app.screen.query_one("#preview", Markdown).source
 
 
-async def test_highlight_moves_the_preview(make_app):
+async def test_copy_as_markdown_and_as_text_save_to_file_and_highlight_moves_the_preview(make_app, tmp_path):
+    # one console for three searches in a row (one start-up, not three); each check is on its own search
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
-        await type_search(pilot, "passwort")
-        results = app.screen.query_one("#results", OptionList)
-        results.focus()
-        await pilot.press("down")
-        await pilot.pause()
-        second = app.index.by_id(result_ids(app)[1])
-        assert second.titled_markdown in app.screen.query_one("#preview", Markdown).source
-
-
-async def test_copy_as_markdown_and_as_text(make_app):
-    app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
+        # F2 copies Markdown, F3 text
         await type_search(pilot, "postfach voll")
         article = app.index.by_id("postfach-voll")
         await pilot.press("f2")
@@ -83,15 +75,21 @@ async def test_copy_as_markdown_and_as_text(make_app):
         assert "\n\n1. Webmail per Browser starten\n\n" in app.clipboard  # paragraphs stay apart in a ticket
         assert app.clipboard.replace("\n\n", "\n").strip().splitlines()[1:] == article.text.splitlines()[1:]
 
-
-async def test_save_to_file_for_terminals_without_clipboard(make_app, tmp_path):
-    app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
+        # Ctrl+S saves to a file, for terminals without a clipboard
         await type_search(pilot, "winmail")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: list(tmp_path.glob("faqbot-winmail-dat-*.md")))
         (saved,) = tmp_path.glob("faqbot-winmail-dat-*.md")
         assert saved.read_text(encoding="utf-8") == app.index.by_id("winmail-dat").titled_markdown + "\n"
+
+        # moving the highlight moves the preview
+        await type_search(pilot, "passwort")
+        results = app.screen.query_one("#results", OptionList)
+        results.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        second = app.index.by_id(result_ids(app)[1])
+        assert second.titled_markdown in app.screen.query_one("#preview", Markdown).source
 
 
 async def test_without_query_all_articles_are_listed_by_category_and_a_category_filters(make_app):
@@ -155,21 +153,8 @@ async def test_command_palette_opens_an_article(make_app):
         assert "Email-Security Outbound" in app.screen.query_one("#preview", Markdown).source
 
 
-async def test_markup_in_the_search_is_harmless(make_app):
-    app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
-        text = "[@click=app.quit]Postfach voll[/]"
-        await type_search(pilot, text)
-        assert app.screen.query_one("#search").value == text
-        # searched for as typed: the same ranking as the literal text gets from the index
-        assert result_ids(app) == [hit.article.id for hit in app.index.search(text, limit=10)]
-        assert result_ids(app)[0] == "postfach-voll"
-        await pilot.click("#search")
-        await pilot.click("#results")
-        assert app.return_code is None and type(app.screen).__name__ == "AgentScreen"
-
-
-async def test_the_chats_answer_comes_first_even_when_it_is_not_the_retrievers_first_hit(make_app):
+async def test_the_chats_answer_comes_first_and_markup_in_the_search_is_harmless(make_app):
+    # one console for both searches (one start-up, not two)
     # The retriever puts the full-mailbox article (its step "Anmelden") first; the decision, with the
     # classifier's second opinion, answers with the webmail article — and the console shows what the chat says.
     question = "wie logge ich mich ins webmail ein"
@@ -182,3 +167,13 @@ async def test_the_chats_answer_comes_first_even_when_it_is_not_the_retrievers_f
         results = app.screen.query_one("#results", OptionList)
         assert "unsicher" not in str(results.get_option_at_index(0).prompt)
         assert "unsicher" in str(results.get_option_at_index(1).prompt)
+
+        text = "[@click=app.quit]Postfach voll[/]"
+        await type_search(pilot, text)
+        assert app.screen.query_one("#search").value == text
+        # searched for as typed: the same ranking as the literal text gets from the index
+        assert result_ids(app) == [hit.article.id for hit in app.index.search(text, limit=10)]
+        assert result_ids(app)[0] == "postfach-voll"
+        await pilot.click("#search")
+        await pilot.click("#results")
+        assert app.return_code is None and type(app.screen).__name__ == "AgentScreen"

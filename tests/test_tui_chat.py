@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.screen import Screen
 from textual.widgets import Button, OptionList
 
@@ -14,7 +13,8 @@ from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 SIZE = (100, 40)
 
 
-async def test_greeting_names_the_topics(make_app):
+async def test_greeting_then_an_article_as_markdown_that_can_be_selected_and_copied(make_app):
+    # one chat for what a first answer shows (one app start-up, not four); the checks do not touch each other
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -24,10 +24,6 @@ async def test_greeting_names_the_topics(make_app):
         for category in ("Webmail", "DNS & SPF", "Passwort & Sicherheit"):
             assert category in text
 
-
-async def test_question_gets_the_article_as_markdown(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
         reply = await ask_chat(pilot, "Mein Postfach ist voll")
         assert reply.reply.kind == "answer"
         assert reply.reply.article.id == "postfach-voll"
@@ -35,13 +31,8 @@ async def test_question_gets_the_article_as_markdown(make_app):
         assert "Server-Einstellungen" in body.source
         assert reply.query_one("#helpful-yes", Button).label.plain == "Ja"
         assert [m.text for m in app.screen.query(UserMessage)] == ["Mein Postfach ist voll"]
+        assert not reply.query("#open-helper")  # the article has no helper
 
-
-async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        reply = await ask_chat(pilot, "Mein Postfach ist voll")
-        body = reply.query_one(".article-body", MarkdownText)
         await pilot.click(body, offset=(2, 2), times=3)  # a triple click selects the whole text
         await pilot.pause()
         selected = app.screen.get_selected_text()
@@ -49,18 +40,36 @@ async def test_an_answer_can_be_selected_and_copied_as_text(make_app):
         assert "#" not in selected  # what is shown, not the Markdown behind it
 
 
-async def test_feedback_yes_thanks_and_locks_the_buttons(make_app):
-    app = make_app()
+# Each feedback test goes on as customers do: they click Ja/Nein and type the next question straight away,
+# without clicking the input first; it is answered and logged (one app start-up per button, not two).
+
+
+async def _type_next_question_and_check_the_log(app, pilot, db, first: str) -> None:
+    from faqbot.bot.log.store import ConversationLog
+
+    await pilot.press(*"Mein Postfach ist voll", "enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    last = app.screen.query(BotMessage).last()
+    assert last.reply.kind == "answer" and last.reply.article.id == "postfach-voll"
+    assert [turn.question for turn in ConversationLog(db).turns()] == [first, "Mein Postfach ist voll"]
+
+
+async def test_feedback_yes_thanks_and_locks_the_buttons_then_a_typed_question_is_answered(make_app, tmp_path):
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_chat(pilot, "winmail.dat öffnen")
         await click_visible(pilot, answer.query_one("#helpful-yes"))
         await pilot.pause()
         assert answer.query_one("#helpful-yes", Button).disabled
         assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(MarkdownText).source
+        await _type_next_question_and_check_the_log(app, pilot, db, "winmail.dat öffnen")
 
 
-async def test_feedback_no_offers_next_best_and_hotline(make_app):
-    app = make_app()
+async def test_feedback_no_offers_next_best_and_hotline_then_a_typed_question_is_answered(make_app, tmp_path):
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_chat(pilot, "Postfachpasswort zurücksetzen")
         assert answer.reply.suggestions  # the next-best articles
@@ -70,26 +79,7 @@ async def test_feedback_no_offers_next_best_and_hotline(make_app):
         assert "0800 1003329" in last.query_one(MarkdownText).source
         options = last.query_one(OptionList)
         assert options.option_count == len(answer.reply.suggestions)
-
-
-@pytest.mark.parametrize("button", ["#helpful-yes", "#helpful-no"])
-async def test_question_typed_after_feedback_is_answered_and_logged(make_app, tmp_path, button):
-    # Customers click Ja/Nein and type the next question straight away, without clicking the input first.
-    from faqbot.bot.log.store import ConversationLog
-
-    db = tmp_path / "log.sqlite"
-    app = make_app(db=db)
-    async with app.run_test(size=SIZE) as pilot:
-        answer = await ask_chat(pilot, "winmail.dat öffnen")
-        await click_visible(pilot, answer.query_one(button))
-        await pilot.pause()
-        await pilot.press(*"Mein Postfach ist voll", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        last = app.screen.query(BotMessage).last()
-        assert last.reply.kind == "answer" and last.reply.article.id == "postfach-voll"
-    questions = [turn.question for turn in ConversationLog(db).turns()]
-    assert questions == ["winmail.dat öffnen", "Mein Postfach ist voll"]
+        await _type_next_question_and_check_the_log(app, pilot, db, "Postfachpasswort zurücksetzen")
 
 
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
@@ -230,13 +220,6 @@ async def test_spf_answer_opens_the_spf_helper(make_app):
         assert type(app.screen).__name__ == "SpfScreen"
 
 
-async def test_no_helper_button_without_a_helper(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        answer = await ask_chat(pilot, "Mein Postfach ist voll")
-        assert not answer.query("#open-helper")
-
-
 async def test_no_helper_button_for_a_helper_the_app_does_not_offer(make_app):
     app = make_app()
     del app.helper_screens["ports"]
@@ -289,20 +272,45 @@ async def test_command_palette_opens_an_article(make_app):
 
 async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everything(make_app):
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
+    from faqbot.bot.tui.widgets.archive import Archive, ArchivedQuestion, ArchivedReply
 
     app = make_app(log=False)
     questions = ["Mein Postfach ist voll", "winmail.dat im Anhang", "welcher Port für SMTP"] * 4  # two archive groups
     async with app.run_test(size=SIZE) as pilot:
-        for question in questions:
-            await ask_chat(pilot, question)
         conversation = app.screen.query_one("#conversation")
+        for question in questions:
+            answer = await ask_chat(pilot, question)
+            # Shown from its top margin (scrolled to in the layout that placed it), while older replies move
+            # into the archive; unless it is shorter than the view and the conversation ends below it
+            at_top = answer.region.y == conversation.region.y + 1
+            at_end = conversation.scroll_y == conversation.max_scroll_y and answer.region.height < conversation.region.height
+            assert at_top or at_end, (question, answer.region, conversation.region)
         live = list(conversation.query_children(BotMessage))
-        frozen = list(conversation.query(".static-reply"))
+        archives = list(conversation.query_children(Archive))
+        archived = [message for archive in archives for message in archive.messages]
+        frozen = [message for message in archived if isinstance(message, ArchivedReply)]
         assert len(live) == LIVE_REPLIES  # the newest, with their buttons
         assert len(frozen) == 1 + len(questions) - LIVE_REPLIES  # the greeting and the older answers, as text
+        assert len(archives) == 2
         assert [message.reply.article.id for message in live][-1] == "tls-ports"
-        assert frozen[1].render().plain.strip().startswith("Postfach voll")  # the first answer, as laid-out text
-        assert [message.text for message in app.screen.query(UserMessage)] == questions  # all shown, in order
+        shown = [line.strip(" ▌▐") for line in archives[0].render().plain.split("\n")]
+        assert "Mein Postfach ist voll" in shown  # the first question, on a line of its own
+        title = next(number for number, line in enumerate(shown) if line.startswith("Postfach voll"))
+        assert title > shown.index("Mein Postfach ist voll")  # the answer after it, laid out (no "#")
+        archived_questions = [message.text for message in archived if isinstance(message, ArchivedQuestion)]
+        assert archived_questions + [message.text for message in app.screen.query(UserMessage)] == questions  # in order
+        # Archived text is selected and copied as the messages' text, without their edges
+        archives[0].scroll_visible(animate=False, top=True)
+        await pilot.pause()
+        await pilot.click(archives[0], offset=(5, 2), times=3)  # a triple click selects the whole group
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None
+        lines = selected.splitlines()
+        assert any(line.startswith("Guten Tag!") for line in lines)  # a reply's text without its edge and padding
+        assert "Mein Postfach ist voll" in lines  # a question's, without its indent and edge
+        assert any(line.strip().startswith("Postfach voll") for line in lines)  # the title, centred
+        assert "▐" not in selected and all(line == line.rstrip() for line in lines)
         transcript = app.screen.transcript_markdown()
         assert transcript.count("Mein Postfach ist voll") == 4  # every question, however old
         assert transcript.count("# Postfach voll") == 4

@@ -27,26 +27,25 @@ def text_of(screen, selector: str) -> str:
     return "\n".join(str(widget.render()) for widget in screen.query(selector).results(Static))
 
 
-async def test_palette_opens_the_helper_and_escape_returns(make_app):
+async def test_palette_opens_the_helper_escape_returns_and_f4_opens_it_for_the_spf_article(make_app):
+    # one console for both ways in (one start-up, not two)
     app = make_app("agent")
     async with app.run_test(size=SIZE) as pilot:
         await open_from_palette(pilot, "SPF-Helfer", SpfScreen)
         await pilot.press("escape")
         assert type(app.screen).__name__ == "AgentScreen"
 
-
-async def test_agent_opens_the_helper_for_the_spf_article(make_app):
-    app = make_app("agent")
-    async with app.run_test(size=SIZE) as pilot:
-        await paste(pilot, "spf")  # into the console's search, focused at start
+        await paste(pilot, "spf")  # into the console's search, focused again after the helper closed
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert app.screen.query_one("#search").value == "spf"
         await pilot.press("f4")
         await pilot.pause()
         assert isinstance(app.screen, SpfScreen)
 
 
-async def test_build_updates_live_and_copies(make_app):
+async def test_build_updates_live_and_copies_and_bad_input_says_what_to_fix(make_app):
+    # one helper for the record being built and then made wrong (one start-up, not two)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_spf(pilot)
@@ -61,12 +60,6 @@ async def test_build_updates_live_and_copies(make_app):
         await pilot.click("#copy-record")
         assert app.clipboard == "v=spf1 a mx include:_spf.broadspeed.de -all"
 
-
-async def test_build_bad_input_says_what_to_fix(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_spf(pilot)
-        await paste(pilot, "example.de")  # typed key by key in test_build_updates_live_and_copies
         screen.query_one("#build-ip4", Input).value = "192.0.2.300"
         await pilot.pause()
         assert "Bitte korrigieren" in text_of(screen, "#build-result")

@@ -45,7 +45,7 @@ COPY_PREFIX = "kopie:"  # the delivery name of a copy's file
 
 
 class FaqApp(App[object]):  # App[object]: what Textual's helpers (CommandPalette.is_open) take; App is invariant
-    CSS_PATH = ["widgets/chat_messages.tcss", "widgets/markdown_text.tcss"]
+    CSS_PATH = ["widgets/chat_messages.tcss", "widgets/markdown_text.tcss", "widgets/archive.tcss"]
     COMMANDS = App.COMMANDS | {ArticleCommands, HelperCommands, AgentCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [

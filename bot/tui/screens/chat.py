@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
 
-from textual import on, work
+from textual import messages, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -20,6 +21,7 @@ from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
+from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
 from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
@@ -75,10 +77,13 @@ class ChatScreen(Screen[None]):
         self.save_text = save_text  # (file name, text): into a folder or, served, as a download
         self.cursor_blink = cursor_blink
         self.transcript: list[tuple[str, str]] = []  # (speaker, Markdown), the whole conversation
+        self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
+        self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
+        self._conversation = VerticalScroll(id="conversation")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield VerticalScroll(id="conversation")
+        yield self._conversation
         yield HistoryInput(
             placeholder="Ihre Frage zum E-Mail-Dienst …",
             id="question",
@@ -89,7 +94,7 @@ class ChatScreen(Screen[None]):
 
     @property
     def conversation(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+        return self._conversation
 
     def on_mount(self) -> None:
         self.conversation.anchor()
@@ -103,6 +108,54 @@ class ChatScreen(Screen[None]):
     def _greet(self) -> None:
         self._show(self.dialog.greeting())
 
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, made and painted once per answer rather than three times (README: "Performance").
+
+        A full layout arranges every widget as it is now. Yet each widget whose size it changed then asks for
+        another layout and paint, as does each widget that asked before the layout and was not yet heard, and
+        Textual would arrange and draw everything the same way again (the new reply, the conversation's grown
+        height); then it would scroll to the new reply and paint once more. Here the layout is arranged, the
+        new reply scrolled to, and all of it painted once, with whatever the layout asked to repaint (the
+        scroll bar). Another layout changes something only where a scroll bar appears or goes, so only those
+        requests are kept."""
+        if (scroll and not self._layout_widgets) or not self.conversation.is_mounted:  # nothing to save
+            super()._refresh_layout(size, scroll)
+            return
+        # Requests not yet heard, from the conversation's mounted widgets, are answered by this layout once
+        # their arrangements are cleared (what Textual does when it hears them); others (a footer being
+        # composed) are left to Textual.
+        self._laid_out_at = Message().time  # the conversation's Layout messages sent before this are answered
+        conversation = self.conversation
+        waiting = set()
+        for widget in conversation.walk_children(Widget, with_self=True):
+            if widget._layout_required or widget._repaint_required:
+                if widget._is_mounted:
+                    _forget_arrangements(widget)
+                else:
+                    waiting.add(widget)
+        with self.app.batch_update():  # arranged, not painted
+            super()._refresh_layout(size, scroll)
+        reveal, self._reveal = self._reveal, None
+        if reveal is not None:
+            reveal()
+            conversation._scroll_required = False  # scrolled in the paint below
+        answered = [
+            part
+            for widget in conversation.walk_children(Widget, with_self=True)
+            if widget not in waiting
+            for part in (widget, *widget._get_virtual_dom())  # with its scroll bars
+        ]
+        self._dirty_widgets.update(part for part in answered if part._repaint_required)
+        super()._refresh_layout(size, scroll=True)  # the visible part arranged as scrolled, and painted
+        for part in answered:  # asked for by the layout or by painting (an option list's new size)
+            part._repaint_required = False
+            if part._layout_required and not _scroll_bars_change(part):
+                part._layout_required = False
+
+    async def _on_layout(self, message: messages.Layout) -> None:
+        if message.time < self._laid_out_at and self.conversation in message.widget.ancestors_with_self:
+            message.prevent_default()  # asked for before the last full layout, which made it
+
     # --- the conversation -------------------------------------------------
 
     def _bot_message(self, reply: Reply, turn_id: int | None = None) -> BotMessage:
@@ -115,25 +168,28 @@ class ChatScreen(Screen[None]):
         self._record_reply(reply)
         return message
 
-    def _record_reply(self, reply: Reply) -> None:
+    def _record_reply(self, reply: Reply) -> list[Awaitable[object]]:
+        """The reply in the transcript, older ones frozen; what to await for the widgets to be in place."""
         self.transcript.append(("Bot", _reply_markdown(reply)))
-        self._freeze_old_replies()
+        return self._freeze_old_replies()
 
-    def _freeze_old_replies(self) -> None:
+    def _freeze_old_replies(self) -> list[Awaitable[object]]:
         """All but the last LIVE_REPLIES replies become static text: what they said stays, their buttons go.
-        They move, with the questions before them, into the newest archive group."""
+        They move, with the questions before them, into the newest archive group (one widget)."""
         old = list(self.conversation.query_children(BotMessage))[:-LIVE_REPLIES]
         if not old:
-            return
+            return []
         children = list(self.conversation.children)
         moving = [child for child in children[: children.index(old[-1]) + 1] if not isinstance(child, Archive)]
         archives = list(self.conversation.query_children(Archive))
-        if archives and len(archives[-1].query_children(".static-reply")) + len(old) <= ARCHIVE_GROUP:
-            archives[-1].mount_all(_archived(moving))
+        archived = _archived(moving)
+        pending: list[Awaitable[object]] = []
+        if archives and _replies_in(archives[-1].messages) + len(old) <= ARCHIVE_GROUP:
+            archives[-1].add(archived)
         else:
-            self.conversation.mount(Archive(*_archived(moving)), before=moving[0])
-        for child in moving:
-            child.remove()
+            pending.append(self.conversation.mount(Archive(archived), before=moving[0]))
+        pending.append(self.conversation.remove_children(moving))
+        return pending
 
     @on(Input.Submitted, "#question")
     async def _ask(self, event: Input.Submitted) -> None:
@@ -185,20 +241,27 @@ class ChatScreen(Screen[None]):
         if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
             return
         message = self._bot_message(event.reply)
-        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
-        # one layout and one paint for all of it.
-        with self.app.batch_update():
-            mounted = self.conversation.mount(message, after=event.placeholder)
-            event.placeholder.remove()
-            self._record_reply(event.reply)
-            await mounted
+        conversation = self.conversation
+        # Scrolled to in the layout that places the reply (_refresh_layout), not in a frame of its own.
         if event.reply.article is not None:
             # An answer is read from its top: show its beginning rather than its feedback buttons.
-            self.call_after_refresh(self.conversation.scroll_to_widget, message, top=True, animate=False)
+            self._reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
         else:
             # Short replies end the conversation; after a long answer was shown from its top, the view
             # no longer follows the end by itself, and the reply would appear out of sight.
-            self.call_after_refresh(self.conversation.scroll_end, animate=False)
+            self._reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
+        # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
+        # one layout and one paint for all of it.
+        with self.app.batch_update():
+            pending: list[Awaitable[object]] = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
+            pending += self._record_reply(event.reply)
+            for done in pending:  # all in place before the layout below
+                await done
+        if self.is_current and not self.app._batch_count:
+            # Laid out and painted now rather than at the screen's next update tick (up to 1/60 s later); the
+            # layout requests waiting for that tick are answered by this layout (_refresh_layout, _on_layout).
+            self._refresh_layout()
+            self._layout_required = False
 
     @on(TurnLogged)
     def _turn_logged(self, event: TurnLogged) -> None:
@@ -262,29 +325,53 @@ class ChatScreen(Screen[None]):
         return "\n".join(lines)
 
 
-class Archive(Vertical):
-    """A group of older messages, frozen (LIVE_REPLIES, ARCHIVE_GROUP)."""
+def _forget_arrangements(widget: Widget) -> None:
+    """Clear the arrangements a widget's change makes stale, as Textual does when it hears of the change."""
+    for ancestor in widget.ancestors:
+        if not isinstance(ancestor, Widget):
+            break
+        ancestor._clear_arrangement_cache()
+        ancestor._layout_updates += 1
+        if not ancestor.styles.auto_dimensions:
+            break
 
 
-def _archived(messages: list[Widget]) -> list[Widget]:
-    """The same messages as new widgets for an archive group: replies frozen, questions as they were."""
-    archived: list[Widget] = []
+def _scroll_bars_change(widget: Widget) -> bool:
+    """Whether a widget's new virtual size shows or hides one of its scroll bars (which needs a layout)."""
+    if not widget.is_scrollable:
+        return False
+    width, height = widget.container_size
+    virtual = widget.virtual_size
+    styles = widget.styles
+    shown = (
+        styles.overflow_x == "scroll" or (styles.overflow_x == "auto" and virtual.width > width),
+        styles.overflow_y == "scroll" or (styles.overflow_y == "auto" and virtual.height > height),
+    )
+    return shown != (widget.show_horizontal_scrollbar, widget.show_vertical_scrollbar)
+
+
+def _archived(messages: list[Widget]) -> list[ArchivedMessage]:
+    """The same messages for an archive group: replies frozen to their text, questions as they were."""
+    archived: list[ArchivedMessage] = []
     for message in messages:
         if isinstance(message, BotMessage):
             archived.append(_frozen(message))
         else:
-            archived.extend(Horizontal(UserMessage(question.text), classes="user-row") for question in message.query(UserMessage))
+            archived.extend(ArchivedQuestion(question.text) for question in message.query(UserMessage))
     return archived
 
 
-def _frozen(message: BotMessage) -> MarkdownText:
+def _replies_in(messages: list[ArchivedMessage]) -> int:
+    return sum(isinstance(message, ArchivedReply) for message in messages)
+
+
+def _frozen(message: BotMessage) -> ArchivedReply:
     """A reply as static text: an article as it was last shown (its text as laid out already, so freezing
     lays nothing out again), other replies with their suggestions as a list."""
-    classes = f"static-reply {message.reply.kind}"
     if message.reply.article is not None:
         shown = message.query_one(".article-body", MarkdownText)
-        return MarkdownText(shown.source, classes=classes, laid_out=shown.laid_out)
-    return MarkdownText(_reply_markdown(message.reply), classes=classes)
+        return ArchivedReply(shown.source, message.reply.kind, shown.laid_out)
+    return ArchivedReply(_reply_markdown(message.reply), message.reply.kind)
 
 
 def _reply_markdown(reply: Reply) -> str:

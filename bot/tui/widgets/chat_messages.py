@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -14,6 +14,26 @@ from faqbot.bot.dialog import Reply
 from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
 from faqbot.kb.sections import Section
+
+
+class ReplyOptions(OptionList):
+    """A reply's option list (sections, suggestions, topics) that lays out its lines once, when first drawn.
+
+    OptionList does so when mounted, and looking up its place between mounts arranges the whole conversation
+    (some 25 ms a turn; README: "Performance"); the base classes' mount handlers have nothing to do before
+    the first layout (scroll bars shown only for overflow "scroll")."""
+
+    _sized = False
+
+    def _on_mount(self, event: events.Mount) -> None:
+        event.prevent_default()  # the handlers of the classes below are not called
+
+    def on_resize(self, event: events.Resize) -> None:
+        # OptionList drops its laid-out lines at every resize; the first comes from the layout that first
+        # places the list, whose paint has just laid them out at this size.
+        if not self._sized:
+            self._sized = True
+            event.prevent_default()
 
 
 class UserMessage(Static):
@@ -78,7 +98,7 @@ class BotMessage(Vertical):
             yield MarkdownText(self._article_markdown(reply.section), classes="article-body")
             if reply.section is not None:
                 # The passage that answers comes first; the rest of the article is one key away.
-                yield OptionList(*self._section_options(reply.section), classes="sections")
+                yield ReplyOptions(*self._section_options(reply.section), classes="sections")
             if self.helper_title is not None:
                 yield Button(f"{self.helper_title} öffnen", id="open-helper", classes="helper-button")
             with Horizontal(classes="feedback"):
@@ -91,7 +111,7 @@ class BotMessage(Vertical):
         if reply.kind == "none":
             options += [Option(Content(f"Thema: {category}"), id=f"category:{category}") for category in self.categories]
         if options and reply.article is None:
-            yield OptionList(*options, classes="choices")
+            yield ReplyOptions(*options, classes="choices")
 
     def _article_markdown(self, section: Section | None) -> str:
         article = self.reply.article

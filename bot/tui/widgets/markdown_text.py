@@ -99,12 +99,20 @@ class MarkdownText(Widget):
         if laid_out is None:
             if len(self.laid_out) >= KEPT_LAYOUTS:  # a window dragged wider and narrower: keep the latest few
                 del self.laid_out[next(iter(self.laid_out))]
-            lines = _lines_of_text(self._lines(width))
-            laid_out = self.laid_out[key] = (Content.from_rich_text(Text("\n").join(lines)), len(lines))
+            laid_out = self.laid_out[key] = self._text_at(width)
         return laid_out
 
-    def _lines(self, width: int) -> list[list[Segment]]:
-        if width <= 0 or not self._source.strip():
+    def _text_at(self, width: int) -> tuple[Content, int]:
+        """The text laid out at a width, and its height in lines (not cached; _lay_out keeps it)."""
+        return self.markdown_at(self._source, width)
+
+    def markdown_at(self, source: str, width: int) -> tuple[Content, int]:
+        """Any Markdown laid out at a width in this widget's Markdown styles, and its height in lines."""
+        lines = _lines_of_text(self._lines(source, width))
+        return Content.from_rich_text(Text("\n").join(lines)), len(lines)
+
+    def _lines(self, source: str, width: int) -> list[list[Segment]]:
+        if width <= 0 or not source.strip():
             return []
         theme = Theme(
             {name: self.get_component_rich_style(f"markdown-text--{part}", partial=True) for name, part in _STYLED.items()},
@@ -113,7 +121,7 @@ class MarkdownText(Widget):
         console = self.app.console
         options = console.options.update(width=width, highlight=False, markup=False)
         with console.use_theme(theme):  # render_lines renders at once, inside the theme
-            return console.render_lines(_Markdown(self._source, hyperlinks=False), options, pad=False, new_lines=False)
+            return console.render_lines(_Markdown(source, hyperlinks=False), options, pad=False, new_lines=False)
 
 
 def _lines_of_text(lines: Iterable[list[Segment]]) -> list[Text]:

@@ -27,15 +27,12 @@ README: "How the decision is calibrated").
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NamedTuple, cast
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from faqbot.kb.article import Article, Topic
 from faqbot.kb.article_table import ArticleTable
@@ -44,6 +41,7 @@ from faqbot.kb.classifier import NO_VERDICT, Verdict
 from faqbot.kb.evidence import ErrorPatterns
 from faqbot.kb.flat_index import FlatIndex, idf
 from faqbot.kb.flat_index import build as build_flat_index
+from faqbot.kb.fuzzy import Vocabulary
 from faqbot.kb.message import read_message
 from faqbot.kb.section_index import SectionIndex
 from faqbot.kb.sections import Section
@@ -176,23 +174,14 @@ class Index:
                 self._errors = ErrorPatterns(self.articles)
         return self._errors
 
-    # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
-    # Made on the first unknown word, not at load.
+    # The typo lookup's known stems and words (those that stand for one term), made on the first unknown word.
     @cached_property
-    def _stems_by_length(self) -> dict[int, list[str]]:
-        return _group_by_length(self.flat.terms)
+    def _stem_vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.flat.terms)
 
     @cached_property
-    def _word_stems(self) -> dict[str, str]:
-        flat = self.flat
-        return {
-            flat.words[word]: flat.terms[term]
-            for word, term in zip(flat.word_stem_word.tolist(), flat.word_stem_term.tolist(), strict=True)
-        }
-
-    @cached_property
-    def _words_by_length(self) -> dict[int, list[str]]:
-        return _group_by_length(self._word_stems)
+    def _word_vocabulary(self) -> Vocabulary:
+        return Vocabulary([self.flat.words[word] for word in self.flat.word_stem_word.tolist()])
 
     @property
     def calibration(self) -> Calibration:
@@ -207,23 +196,6 @@ class Index:
         start, stop = self.flat.indptr[number], self.flat.indptr[number + 1]
         return self.flat.doc[start:stop], self.flat.weight[start:stop]
 
-    def _fuzzy(self, word: str, by_length: dict[int, list[str]]) -> tuple[str, int] | None:
-        """Closest entry of ``by_length`` within the edits allowed for ``word``."""
-        allowed = max_edits(word)
-        if not allowed:
-            return None
-        # Length by length rather than one joined list (no list of thousands built per lookup); a later
-        # length wins only with fewer edits, so ties go to the same entry as in one list in this order.
-        best: tuple[str, int] | None = None
-        for length in range(len(word) - allowed, len(word) + allowed + 1):
-            group = by_length.get(length)
-            if group:
-                cutoff = allowed if best is None else best[1] - 1
-                match = process.extractOne(word, group, scorer=OSA.distance, score_cutoff=cutoff) if cutoff >= 0 else None
-                if match is not None:
-                    best = (match[0], match[1])
-        return best
-
     def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
         """The vocabulary term a question term stands for, with its weight factor.
 
@@ -237,13 +209,14 @@ class Index:
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         best = None
-        match = self._fuzzy(term, self._stems_by_length)
+        match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
-            best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+            best = (self.flat.terms[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
         elif word != term:
-            match = self._fuzzy(word, self._words_by_length)
+            match = self._word_vocabulary.closest(word, max_edits(word))
             if match is not None:
-                best = (self._word_stems[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+                stem = self.flat.terms[int(self.flat.word_stem_term[match[0]])]
+                best = (stem, 1.0 - FUZZY_EDIT_PENALTY * match[1])
         if len(self._fuzzy_cache) < 100_000:
             self._fuzzy_cache[key] = best
         return best
@@ -488,13 +461,6 @@ def _best(values: np.ndarray, count: int) -> list[int]:
         keep = chosen >= np.partition(chosen, cut)[cut]
         positions, chosen = positions[keep], chosen[keep]
     return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
-
-
-def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:
-    groups: dict[int, list[str]] = defaultdict(list)
-    for string in strings:
-        groups[len(string)].append(string)
-    return dict(groups)
 
 
 class Choice(NamedTuple):

@@ -252,8 +252,9 @@ class Index:
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
-        all_similarities = self._question_similarities(query_weights, total_weight, candidates)
-        on_topic = self._has_topic_term(candidates, query_weights)
+        places = self._query_places(query_weights)
+        all_similarities = self._question_similarities(query_weights, total_weight, candidates, places)
+        on_topic = self._has_topic_term(candidates, places)
         for doc, similarity, topical in zip(candidates, all_similarities, on_topic, strict=True):
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
             score += QUESTION_SIMILARITY_WEIGHT * similarity
@@ -350,19 +351,25 @@ class Index:
             explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
-    def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:
+    def _query_places(self, query_weights: dict[str, float]) -> np.ndarray:
+        """Per vocabulary term: 1 + its position in ``query_weights``, 0 for a term the query does not use.
+
+        A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
+        """
+        places = np.zeros(len(self.flat.terms), np.int32)
+        places[[self._term_id[term] for term in query_weights]] = np.arange(1, len(query_weights) + 1)
+        return places
+
+    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> list[bool]:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = _ranges(self.flat.topic_indptr, docs)
-        query_terms = np.sort(np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32))
-        if not len(query_terms):
-            return [False] * len(docs)
-        topic_terms = self.flat.topic_terms[positions]
-        found = np.minimum(np.searchsorted(query_terms, topic_terms), len(query_terms) - 1)
-        hits = query_terms[found] == topic_terms
+        hits = places[self.flat.topic_terms[positions]] > 0
         owner = np.repeat(np.arange(len(docs)), counts)
         return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
 
-    def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
+    def _question_similarities(
+        self, query_weights: dict[str, float], query_mass: float, docs: list[int], places: np.ndarray
+    ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
@@ -381,7 +388,7 @@ class Index:
                 shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
         else:
-            shared = self._shared_weights(query_weights, questions)
+            shared = self._shared_weights(query_weights, questions, places)
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -399,20 +406,17 @@ class Index:
         np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
         return owner[by_term], start
 
-    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray) -> np.ndarray:
+    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray, places: np.ndarray) -> np.ndarray:
         """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
         flat = self.flat
         _, entries, lengths = _ranges(flat.question_term_indptr, questions)
-        terms = flat.question_terms[entries]
-        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32, count=len(query_weights))
-        by_id = np.argsort(query_terms)
-        place = by_id[np.minimum(np.searchsorted(query_terms[by_id], terms), len(by_id) - 1)]
-        matched = query_terms[place] == terms
+        place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
+        matched = np.flatnonzero(place)
         place = place[matched]
         owner = np.repeat(np.arange(len(questions)), lengths)[matched]
         # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
         in_order = np.lexsort((place, owner))
-        weights = np.fromiter(query_weights.values(), dtype=np.float64, count=len(query_weights))
+        weights = np.array([0.0, *query_weights.values()])
         return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
 
     def ask(self, question: str) -> Result:
@@ -453,13 +457,13 @@ def _best(values: np.ndarray, count: int) -> list[int]:
     """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
 
     Only the values at or above the count-th largest are sorted (a question can touch every document).
+    The values are not negative: when the count-th largest of all is positive, it is the count-th largest
+    non-zero one, found with one partition of the whole array (no list of the non-zero positions first).
     """
-    positions = np.flatnonzero(values)
+    n = len(values)
+    threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
+    positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
     chosen = values[positions]
-    if len(chosen) > count:
-        cut = len(chosen) - count
-        keep = chosen >= np.partition(chosen, cut)[cut]
-        positions, chosen = positions[keep], chosen[keep]
     return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
 
 

@@ -285,7 +285,9 @@ class Index:
         for doc in evidence:
             scores[doc] = min(1.0, scores.get(doc, 0.0) + ERROR_EVIDENCE_BONUS)
         n = len(self.articles)
-        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
+        ordered = sorted(scores, key=scores.__getitem__, reverse=True)
+        if len(set(scores.values())) < len(scores):  # equal scores: ordered by document id (read only then)
+            ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
         hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
         article_docs = [doc for doc in ordered if doc < n][:CHOICES]
         best_topic = next((doc for doc in ordered if doc >= n), None)
@@ -293,6 +295,7 @@ class Index:
         passage_scores = [self._score(passage).scores for passage in message.passages] if article_docs else []
         passage_tops = [max(part, key=lambda doc: (part[doc], -doc)) for part in passage_scores if part]
         unknown_nouns = _unknown_nouns(message.core, whole.unknown_words)
+        word_count = len(message.core.split())
 
         def features_of(doc: int) -> Features:
             score = scores[doc]
@@ -313,7 +316,7 @@ class Index:
                 unknown_nouns=unknown_nouns,
                 error_hit=float(doc in evidence),
                 passages_agree=agree,
-                words=len(message.core.split()),
+                words=word_count,
             )
 
         candidates = tuple(features_of(doc) for doc in article_docs)

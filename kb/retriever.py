@@ -328,26 +328,22 @@ class Index:
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
-        A compound counts once, not once per part: the better of its whole form
-        and the mean of its parts. The parts are added in order onto 0.0, as into a zeroed
-        array: a long posting list (a part like "mail" can be in most documents) through
-        ``np.bincount``, a short one in place.
+        A compound counts once, not once per part: the better of its whole form and the mean of its
+        parts. The parts' postings go into one ``np.bincount``, which adds them in order onto 0.0, as
+        part by part into a zeroed array (a part like "mail" can be in most documents).
         """
         n = self._document_count
-        explained: np.ndarray | None = None
+        docs_of_parts, shares = [], []
         for match in parts:
             if match is not None:
                 term, factor = match
                 docs, saturation = self._postings(term)
-                share = saturation * (factor / len(parts))
-                if explained is None:
-                    explained = np.bincount(docs, share, n)
-                elif len(docs) * 8 < n:
-                    explained[docs] += share
-                else:
-                    explained += np.bincount(docs, share, n)
-        if explained is None:
-            explained = np.zeros(n)
+                docs_of_parts.append(docs)
+                shares.append(saturation * (factor / len(parts)))
+        if len(docs_of_parts) > 1:
+            explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
+        else:
+            explained = np.bincount(docs_of_parts[0], shares[0], n) if docs_of_parts else np.zeros(n)
         if whole is not None:  # a whole compound is rare: its few documents are updated in place
             term, factor = whole
             docs, saturation = self._postings(term)

@@ -340,6 +340,7 @@ class Index:
                 docs, saturation = self._postings(term)
                 docs_of_parts.append(docs)
                 shares.append(saturation * (factor / len(parts)))
+        explained: np.ndarray
         if len(docs_of_parts) > 1:
             explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
         else:

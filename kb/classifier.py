@@ -21,6 +21,7 @@ ones of the article and to the nearest out-of-scope ones.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,12 +42,21 @@ MAX_CHARS = 2_000  # a pasted log says what it is about in its first lines; keep
 
 def grams(text: str) -> Iterator[str]:
     """The n-grams and words of a text (folded: case, umlauts and accents do not matter)."""
-    for word in _WORD.findall(fold(text[:MAX_CHARS])):
-        yield WORD_PREFIX + word
-        padded = f" {word} "
-        for size in NGRAM_SIZES:
-            for start in range(len(padded) - size + 1):
-                yield padded[start : start + size]
+    for word in _words(text):
+        yield from _word_grams(word)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text[:MAX_CHARS]))
+
+
+def _word_grams(word: str) -> Iterator[str]:
+    """One folded word's entries: the word itself, then its n-grams by size and position."""
+    yield WORD_PREFIX + word
+    padded = f" {word} "
+    for size in NGRAM_SIZES:
+        for start in range(len(padded) - size + 1):
+            yield padded[start : start + size]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,7 @@ class Classifier:
         self.weights = weights  # terms × classes
         self.bias = bias
         self.neighbours = neighbours  # the labelled messages, labels numbered as in classes
+        self._word_rows: dict[str, tuple[int, ...]] = {}  # a word's known entries (words recur from message to message)
 
     @property
     def terms(self) -> list[str]:
@@ -110,8 +121,10 @@ class Classifier:
 
         Long messages weigh as much as short ones; fitting builds its matrix the same way (kb/fitting.py).
         """
-        counts = Counter(grams(text))
-        known = [(self._row[term], count) for term, count in counts.items() if term in self._row]
+        # The rows of the known entries, in the order grams() yields them: counted and ordered by first
+        # occurrence as the entries themselves would be (the sums below follow that order).
+        counts = Counter(itertools.chain.from_iterable(map(self._known_rows, _words(text))))
+        known = list(counts.items())
         rows = np.array([row for row, _ in known], dtype=np.int64)
         values = (1.0 + np.log(np.array([count for _, count in known], dtype=np.float64))) * self.idf[rows]
         if known:
@@ -130,6 +143,15 @@ class Classifier:
         exp = np.exp(z)
         probabilities: np.ndarray = exp / exp.sum()
         return probabilities
+
+    def _known_rows(self, word: str) -> tuple[int, ...]:
+        rows = self._word_rows.get(word)
+        if rows is None:
+            row = self._row
+            rows = tuple(row[entry] for entry in _word_grams(word) if entry in row)
+            if len(self._word_rows) < 100_000:
+                self._word_rows[word] = rows
+        return rows
 
     def verdicts(self, text: str, articles: Sequence[str]) -> tuple[Verdict, ...]:
         """The classifier's view of each of ``articles`` for ``text``.

@@ -27,15 +27,12 @@ README: "How the decision is calibrated").
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NamedTuple, cast
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from faqbot.kb.article import Article, Topic
 from faqbot.kb.article_table import ArticleTable
@@ -44,6 +41,7 @@ from faqbot.kb.classifier import NO_VERDICT, Verdict
 from faqbot.kb.evidence import ErrorPatterns
 from faqbot.kb.flat_index import FlatIndex, idf
 from faqbot.kb.flat_index import build as build_flat_index
+from faqbot.kb.fuzzy import Vocabulary
 from faqbot.kb.message import read_message
 from faqbot.kb.section_index import SectionIndex
 from faqbot.kb.sections import Section
@@ -176,23 +174,14 @@ class Index:
                 self._errors = ErrorPatterns(self.articles)
         return self._errors
 
-    # Known stems and words, grouped by length: a fuzzy lookup only scans the lengths within reach.
-    # Made on the first unknown word, not at load.
+    # The typo lookup's known stems and words (those that stand for one term), made on the first unknown word.
     @cached_property
-    def _stems_by_length(self) -> dict[int, list[str]]:
-        return _group_by_length(self.flat.terms)
+    def _stem_vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.flat.terms)
 
     @cached_property
-    def _word_stems(self) -> dict[str, str]:
-        flat = self.flat
-        return {
-            flat.words[word]: flat.terms[term]
-            for word, term in zip(flat.word_stem_word.tolist(), flat.word_stem_term.tolist(), strict=True)
-        }
-
-    @cached_property
-    def _words_by_length(self) -> dict[int, list[str]]:
-        return _group_by_length(self._word_stems)
+    def _word_vocabulary(self) -> Vocabulary:
+        return Vocabulary([self.flat.words[word] for word in self.flat.word_stem_word.tolist()])
 
     @property
     def calibration(self) -> Calibration:
@@ -207,23 +196,6 @@ class Index:
         start, stop = self.flat.indptr[number], self.flat.indptr[number + 1]
         return self.flat.doc[start:stop], self.flat.weight[start:stop]
 
-    def _fuzzy(self, word: str, by_length: dict[int, list[str]]) -> tuple[str, int] | None:
-        """Closest entry of ``by_length`` within the edits allowed for ``word``."""
-        allowed = max_edits(word)
-        if not allowed:
-            return None
-        # Length by length rather than one joined list (no list of thousands built per lookup); a later
-        # length wins only with fewer edits, so ties go to the same entry as in one list in this order.
-        best: tuple[str, int] | None = None
-        for length in range(len(word) - allowed, len(word) + allowed + 1):
-            group = by_length.get(length)
-            if group:
-                cutoff = allowed if best is None else best[1] - 1
-                match = process.extractOne(word, group, scorer=OSA.distance, score_cutoff=cutoff) if cutoff >= 0 else None
-                if match is not None:
-                    best = (match[0], match[1])
-        return best
-
     def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
         """The vocabulary term a question term stands for, with its weight factor.
 
@@ -237,13 +209,14 @@ class Index:
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         best = None
-        match = self._fuzzy(term, self._stems_by_length)
+        match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
-            best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+            best = (self.flat.terms[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
         elif word != term:
-            match = self._fuzzy(word, self._words_by_length)
+            match = self._word_vocabulary.closest(word, max_edits(word))
             if match is not None:
-                best = (self._word_stems[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+                stem = self.flat.terms[int(self.flat.word_stem_term[match[0]])]
+                best = (stem, 1.0 - FUZZY_EDIT_PENALTY * match[1])
         if len(self._fuzzy_cache) < 100_000:
             self._fuzzy_cache[key] = best
         return best
@@ -279,8 +252,9 @@ class Index:
         candidates = _best(coverage, CANDIDATES)
         scores: dict[int, float] = {}
         similarities: dict[int, float] = {}
-        all_similarities = self._question_similarities(query_weights, total_weight, candidates)
-        on_topic = self._has_topic_term(candidates, query_weights)
+        places = self._query_places(query_weights)
+        all_similarities = self._question_similarities(query_weights, total_weight, candidates, places)
+        on_topic = self._has_topic_term(candidates, places)
         for doc, similarity, topical in zip(candidates, all_similarities, on_topic, strict=True):
             score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
             score += QUESTION_SIMILARITY_WEIGHT * similarity
@@ -311,7 +285,9 @@ class Index:
         for doc in evidence:
             scores[doc] = min(1.0, scores.get(doc, 0.0) + ERROR_EVIDENCE_BONUS)
         n = len(self.articles)
-        ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
+        ordered = sorted(scores, key=scores.__getitem__, reverse=True)
+        if len(set(scores.values())) < len(scores):  # equal scores: ordered by document id (read only then)
+            ordered = sorted(scores, key=lambda doc: (-scores[doc], self._document_id(doc)))
         hits = tuple(Hit(self.articles[doc], round(scores[doc], 4)) for doc in ordered if doc < n)
         article_docs = [doc for doc in ordered if doc < n][:CHOICES]
         best_topic = next((doc for doc in ordered if doc >= n), None)
@@ -319,6 +295,7 @@ class Index:
         passage_scores = [self._score(passage).scores for passage in message.passages] if article_docs else []
         passage_tops = [max(part, key=lambda doc: (part[doc], -doc)) for part in passage_scores if part]
         unknown_nouns = _unknown_nouns(message.core, whole.unknown_words)
+        word_count = len(message.core.split())
 
         def features_of(doc: int) -> Features:
             score = scores[doc]
@@ -339,7 +316,7 @@ class Index:
                 unknown_nouns=unknown_nouns,
                 error_hit=float(doc in evidence),
                 passages_agree=agree,
-                words=len(message.core.split()),
+                words=word_count,
             )
 
         candidates = tuple(features_of(doc) for doc in article_docs)
@@ -351,45 +328,48 @@ class Index:
     def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
-        A compound counts once, not once per part: the better of its whole form
-        and the mean of its parts. The parts are added in order onto 0.0, as into a zeroed
-        array: a long posting list (a part like "mail" can be in most documents) through
-        ``np.bincount``, a short one in place.
+        A compound counts once, not once per part: the better of its whole form and the mean of its
+        parts. The parts' postings go into one ``np.bincount``, which adds them in order onto 0.0, as
+        part by part into a zeroed array (a part like "mail" can be in most documents).
         """
         n = self._document_count
-        explained: np.ndarray | None = None
+        docs_of_parts, shares = [], []
         for match in parts:
             if match is not None:
                 term, factor = match
                 docs, saturation = self._postings(term)
-                share = saturation * (factor / len(parts))
-                if explained is None:
-                    explained = np.bincount(docs, share, n)
-                elif len(docs) * 8 < n:
-                    explained[docs] += share
-                else:
-                    explained += np.bincount(docs, share, n)
-        if explained is None:
-            explained = np.zeros(n)
+                docs_of_parts.append(docs)
+                shares.append(saturation * (factor / len(parts)))
+        explained: np.ndarray
+        if len(docs_of_parts) > 1:
+            explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
+        else:
+            explained = np.bincount(docs_of_parts[0], shares[0], n) if docs_of_parts else np.zeros(n)
         if whole is not None:  # a whole compound is rare: its few documents are updated in place
             term, factor = whole
             docs, saturation = self._postings(term)
             explained[docs] = np.maximum(explained[docs], saturation * factor)
         return explained
 
-    def _has_topic_term(self, docs: list[int], query_weights: dict[str, float]) -> list[bool]:
+    def _query_places(self, query_weights: dict[str, float]) -> np.ndarray:
+        """Per vocabulary term: 1 + its position in ``query_weights``, 0 for a term the query does not use.
+
+        A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
+        """
+        places = np.zeros(len(self.flat.terms), np.int32)
+        places[[self._term_id[term] for term in query_weights]] = np.arange(1, len(query_weights) + 1)
+        return places
+
+    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> list[bool]:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = _ranges(self.flat.topic_indptr, docs)
-        query_terms = np.sort(np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32))
-        if not len(query_terms):
-            return [False] * len(docs)
-        topic_terms = self.flat.topic_terms[positions]
-        found = np.minimum(np.searchsorted(query_terms, topic_terms), len(query_terms) - 1)
-        hits = query_terms[found] == topic_terms
+        hits = places[self.flat.topic_terms[positions]] > 0
         owner = np.repeat(np.arange(len(docs)), counts)
         return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
 
-    def _question_similarities(self, query_weights: dict[str, float], query_mass: float, docs: list[int]) -> list[float]:
+    def _question_similarities(
+        self, query_weights: dict[str, float], query_mass: float, docs: list[int], places: np.ndarray
+    ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
@@ -408,7 +388,7 @@ class Index:
                 shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
         else:
-            shared = self._shared_weights(query_weights, questions)
+            shared = self._shared_weights(query_weights, questions, places)
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -426,20 +406,17 @@ class Index:
         np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
         return owner[by_term], start
 
-    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray) -> np.ndarray:
+    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray, places: np.ndarray) -> np.ndarray:
         """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
         flat = self.flat
         _, entries, lengths = _ranges(flat.question_term_indptr, questions)
-        terms = flat.question_terms[entries]
-        query_terms = np.fromiter((self._term_id[term] for term in query_weights), dtype=np.int32, count=len(query_weights))
-        by_id = np.argsort(query_terms)
-        place = by_id[np.minimum(np.searchsorted(query_terms[by_id], terms), len(by_id) - 1)]
-        matched = query_terms[place] == terms
+        place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
+        matched = np.flatnonzero(place)
         place = place[matched]
         owner = np.repeat(np.arange(len(questions)), lengths)[matched]
         # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
         in_order = np.lexsort((place, owner))
-        weights = np.fromiter(query_weights.values(), dtype=np.float64, count=len(query_weights))
+        weights = np.array([0.0, *query_weights.values()])
         return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
 
     def ask(self, question: str) -> Result:
@@ -480,21 +457,14 @@ def _best(values: np.ndarray, count: int) -> list[int]:
     """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
 
     Only the values at or above the count-th largest are sorted (a question can touch every document).
+    The values are not negative: when the count-th largest of all is positive, it is the count-th largest
+    non-zero one, found with one partition of the whole array (no list of the non-zero positions first).
     """
-    positions = np.flatnonzero(values)
+    n = len(values)
+    threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
+    positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
     chosen = values[positions]
-    if len(chosen) > count:
-        cut = len(chosen) - count
-        keep = chosen >= np.partition(chosen, cut)[cut]
-        positions, chosen = positions[keep], chosen[keep]
     return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
-
-
-def _group_by_length(strings: Iterable[str]) -> dict[int, list[str]]:
-    groups: dict[int, list[str]] = defaultdict(list)
-    for string in strings:
-        groups[len(string)].append(string)
-    return dict(groups)
 
 
 class Choice(NamedTuple):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from importlib.util import find_spec
 
 import numpy as np
 import pytest
 
 from faqbot.kb.calibration import NO_FEATURES, UNFITTED, Calibration, load_calibration
-from faqbot.kb.classifier import OUTSIDE, Classifier
+from faqbot.kb.classifier import OUTSIDE, Classifier, grams
 from faqbot.kb.fitting import fit_classifier  # imports scikit-learn only when it fits
 from faqbot.kb.retriever import Hit, Ranking, choose
 
@@ -57,6 +58,26 @@ def test_verdicts_for_known_and_unknown_articles(classifier):
     # An article added after fitting: the classifier still says "in scope", but never speaks for it in a choice.
     assert not unknown.known and unknown.preference == 0.0
     assert unknown.top == pytest.approx(1.0 - unknown.outside)
+
+
+def reference_probabilities(classifier: Classifier, text: str) -> np.ndarray:
+    """The model as written down: sublinear tf × idf over the text's known entries (first occurrence order), unit length."""
+    counts = Counter(grams(text))
+    known = [(classifier.terms.index(term), count) for term, count in counts.items() if term in classifier.terms]
+    rows = np.array([row for row, _ in known], dtype=np.int64)
+    values = (1.0 + np.log(np.array([count for _, count in known], dtype=np.float64))) * classifier.idf[rows]
+    z = classifier.bias.astype(np.float64) + (values / np.linalg.norm(values)) @ classifier.weights[rows]
+    exp = np.exp(z - z.max())
+    return exp / exp.sum()
+
+
+def test_probabilities_are_the_model_to_the_last_bit_also_from_remembered_words(classifier):
+    # Repeated words and n-grams (counts above 1), umlauts, words the model has never seen; the second
+    # round reads each word's entries from what the first remembered.
+    texts = ["Postfach voll, POSTFACH übervoll: Postfach!", "Quota Quota Mailbox erschöpft", "smtp-ports für thunderbird"]
+    for _ in range(2):
+        for text in texts:
+            assert np.array_equal(classifier.probabilities(text), reference_probabilities(classifier, text))
 
 
 def test_saved_and_loaded_it_gives_the_same_probabilities(classifier, tmp_path):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from faqbot.kb.csr import ranges
+
 NEAREST = 2  # the mean of the two closest: one alone follows a single odd message (cross-validated: 1, 2, 3, 5, 10)
 
 
@@ -49,12 +51,13 @@ class Neighbours:
         order = np.argsort(labels, kind="stable")
         renumbered = np.empty_like(order)
         renumbered[order] = np.arange(len(order))
-        by_term = np.lexsort((renumbered[rows], terms))
+        messages = renumbered[rows]
+        by_term = np.lexsort((messages, terms))
         indptr = np.zeros(term_count + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=term_count), out=indptr[1:])
         label_counts = np.bincount(labels, minlength=int(labels.max(initial=-1)) + 1)
         label_starts = np.concatenate([[0], np.cumsum(label_counts)]).astype(np.int64)
-        return cls(indptr, renumbered[rows][by_term].astype(np.int32), weights[by_term].astype(np.float32), label_starts)
+        return cls(indptr, messages[by_term].astype(np.int32), weights[by_term].astype(np.float32), label_starts)
 
     @property
     def size(self) -> int:
@@ -62,17 +65,12 @@ class Neighbours:
 
     def similarities(self, terms: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Cosine similarity of a message's word part (its tf-idf: term numbers, weights) with every stored message."""
-        starts, ends = self.indptr[terms], self.indptr[terms + 1]
-        lengths = ends - starts
-        words = lengths > 0  # n-grams have no postings
+        _, postings, counts = ranges(self.indptr, terms)  # the postings of all its words, in one index array
+        words = counts > 0  # n-grams have no postings
         if not words.any():
             return np.zeros(self.size)
-        starts, lengths, values = starts[words], lengths[words], values[words]
-        values = values / np.linalg.norm(values)
-        # The postings of all the message's n-grams, gathered in one index array.
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        contributions = self.weights[offsets] * np.repeat(values, lengths)
-        similarities: np.ndarray = np.bincount(self.messages[offsets], weights=contributions, minlength=self.size)
+        contributions = self.weights[postings] * np.repeat(values / np.linalg.norm(values[words]), counts)
+        similarities: np.ndarray = np.bincount(self.messages[postings], weights=contributions, minlength=self.size)
         return similarities
 
     def nearest(self, similarities: np.ndarray, label: int) -> float:

@@ -38,6 +38,7 @@ from faqbot.kb.article import Article, Topic
 from faqbot.kb.article_table import ArticleTable
 from faqbot.kb.calibration import NO_FEATURES, Calibration, Features, load_calibration
 from faqbot.kb.classifier import NO_VERDICT, Verdict
+from faqbot.kb.csr import ranges
 from faqbot.kb.evidence import ErrorPatterns
 from faqbot.kb.flat_index import FlatIndex, idf
 from faqbot.kb.flat_index import build as build_flat_index
@@ -362,7 +363,7 @@ class Index:
 
     def _has_topic_term(self, docs: list[int], places: np.ndarray) -> list[bool]:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
-        _, positions, counts = _ranges(self.flat.topic_indptr, docs)
+        _, positions, counts = ranges(self.flat.topic_indptr, docs)
         hits = places[self.flat.topic_terms[positions]] > 0
         owner = np.repeat(np.arange(len(docs)), counts)
         return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
@@ -379,7 +380,7 @@ class Index:
         flat = self.flat
         if not len(flat.question_mass) or not docs or not query_weights:
             return [0.0] * len(docs)
-        offsets, questions, counts = _ranges(flat.question_start, docs)  # questions ascending per document
+        offsets, questions, counts = ranges(flat.question_start, docs)  # questions ascending per document
         if len(flat.question_mass) <= DENSE_QUESTIONS:
             term_questions, term_start = self._term_questions
             shared = np.zeros(len(flat.question_mass))
@@ -409,7 +410,7 @@ class Index:
     def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray, places: np.ndarray) -> np.ndarray:
         """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
         flat = self.flat
-        _, entries, lengths = _ranges(flat.question_term_indptr, questions)
+        _, entries, lengths = ranges(flat.question_term_indptr, questions)
         place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
         matched = np.flatnonzero(place)
         place = place[matched]
@@ -442,15 +443,6 @@ class Index:
     def by_id(self, article_id: str) -> Article | None:
         position = self._positions.get(article_id)
         return None if position is None else self.articles[position]
-
-
-def _ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For CSR ``indptr`` and some rows: where each row starts in the result, the entries' positions, the counts."""
-    rows_array = np.asarray(rows, dtype=np.int64)
-    starts = indptr[rows_array]
-    counts = indptr[rows_array + 1] - starts
-    offsets = np.cumsum(counts) - counts
-    return offsets, np.repeat(starts - offsets, counts) + np.arange(int(counts.sum())), counts
 
 
 def _best(values: np.ndarray, count: int) -> list[int]:

@@ -1,0 +1,14 @@
+"""Reading rows of CSR-style arrays (one ``indptr`` for a flat array of entries) many rows at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For CSR ``indptr`` and some rows: where each row starts in the result, the entries' positions, the counts."""
+    rows_array = np.asarray(rows, dtype=np.int64)
+    starts = indptr[rows_array]
+    counts = indptr[rows_array + 1] - starts
+    offsets = np.cumsum(counts) - counts
+    return offsets, np.repeat(starts - offsets, counts) + np.arange(int(counts.sum())), counts

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from faqbot.kb.calibration import NO_FEATURES, UNFITTED, Calibration, load_calibration
-from faqbot.kb.classifier import OUTSIDE, Classifier, grams
+from faqbot.kb.classifier import OUTSIDE, WORD_PREFIX, Classifier, grams
 from faqbot.kb.fitting import fit_classifier  # imports scikit-learn only when it fits
 from faqbot.kb.retriever import Hit, Ranking, choose
 
@@ -33,11 +33,15 @@ EXAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    fitted = fit_classifier(EXAMPLES)
+def fitted_on(examples: list[tuple[str, str]]) -> Classifier:
+    fitted = fit_classifier(examples)
     assert fitted is not None
     return fitted
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return fitted_on(EXAMPLES)
 
 
 def best(classifier: Classifier, text: str) -> str:
@@ -138,17 +142,17 @@ NEIGHBOUR_EXAMPLES = [
 
 @pytest.fixture(scope="module")
 def remembering() -> Classifier:
-    fitted = fit_classifier(NEIGHBOUR_EXAMPLES)
-    assert fitted is not None
-    return fitted
+    return fitted_on(NEIGHBOUR_EXAMPLES)
 
 
 def cosine_by_hand(classifier: Classifier, first: str, second: str) -> float:
     """Cosine of two texts' word parts, from the classifier's own tf-idf vectors."""
 
+    terms = classifier.terms
+
     def words(text: str) -> dict[int, float]:
         rows, values = classifier.vector(text)
-        return {int(row): float(value) for row, value in zip(rows, values, strict=True) if classifier.terms[row].startswith("w:")}
+        return {int(row): float(value) for row, value in zip(rows, values, strict=True) if terms[row].startswith(WORD_PREFIX)}
 
     a, b = words(first), words(second)
     dot = sum(value * b.get(row, 0.0) for row, value in a.items())

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -107,13 +108,35 @@ UNFITTED = Calibration((-50.0,) + (0.0,) * len(DECISION_NAMES), (-50.0,) + (0.0,
 
 
 def load_calibration() -> Calibration:
-    """The shipped calibration; it must match the features this code computes."""
+    """The shipped calibration; it must match the features this code computes.
+
+    Read once per process while its files stay as they are: unpacking the classifier takes 30–50 ms,
+    and a process may build several indexes (the tests, a session's reload). ``faqbot eval --fit``
+    rewrites the files, and the next call reads the new ones.
+    """
     folder = resources.files("faqbot.kb").joinpath("data")
-    data = json.loads(folder.joinpath(CALIBRATION_FILE).read_text(encoding="utf-8"))
+    with (
+        resources.as_file(folder.joinpath(CALIBRATION_FILE)) as weights,
+        resources.as_file(folder.joinpath(CLASSIFIER_FILE)) as arrays,
+    ):
+        return _read_calibration(weights, arrays, _stamp(weights), _stamp(arrays))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=1)
+def _read_calibration(weights: Path, arrays: Path, *stamps: tuple[int, int] | None) -> Calibration:
+    """``stamps``: the files' modification times and sizes, so a rewritten file is read again."""
+    data = json.loads(weights.read_text(encoding="utf-8"))
     if tuple(data["features"]) != DECISION_NAMES:
         raise ValueError(f"{CALIBRATION_FILE} was fitted on other features; refit with `faqbot eval FILE --fit`")
-    with resources.as_file(folder.joinpath(CLASSIFIER_FILE)) as path:
-        classifier = Classifier.load(path) if path.is_file() else None
+    classifier = Classifier.load(arrays) if arrays.is_file() else None
     return Calibration(
         tuple(data["answer_weights"]),
         tuple(data["top3_weights"]),

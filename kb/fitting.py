@@ -124,13 +124,13 @@ def fit_classifier(examples: Sequence[Example]) -> Classifier | None:
     return Classifier(list(model.classes_), terms, idf, coef, bias, neighbours)
 
 
-def _choices(outcomes: Sequence[Outcome], examples: Sequence[Example]) -> list[Choice]:
+def _choices(outcomes: Sequence[Outcome], examples: Sequence[Example], inner_folds: int) -> list[Choice]:
     """Each outcome's choice, made with a classifier fitted without it (folds inside the fitting set)."""
     order = list(range(len(outcomes)))
     random.Random(FOLD_SEED).shuffle(order)
-    fold_of = {i: position % INNER_FOLDS for position, i in enumerate(order)}
+    fold_of = {i: position % inner_folds for position, i in enumerate(order)}
     choices: list[Choice | None] = [None] * len(outcomes)
-    for fold in range(INNER_FOLDS):
+    for fold in range(inner_folds):
         training = [(o.ranking.core, label_of(o)) for i, o in enumerate(outcomes) if fold_of[i] != fold]
         # Only the classifier matters for a choice; the regression is what is being fitted.
         calibration = Calibration((), (), 1.0, 1.0, classifier=fit_classifier([*examples, *training]))
@@ -145,10 +145,10 @@ def _chose_right(outcome: Outcome, choice: Choice) -> bool:
     return outcome.in_scope and bool(hits) and hits[choice.position].article.id in outcome.case.expected
 
 
-def fitter_for(index: Index) -> Callable[[Sequence[Outcome]], Calibration]:
+def fitter_for(index: Index, inner_folds: int = INNER_FOLDS) -> Callable[[Sequence[Outcome]], Calibration]:
     """``fit`` with the index's own examples, for ``cross_validate``."""
     examples = examples_of(index)
-    return lambda outcomes: fit(outcomes, examples)
+    return lambda outcomes: fit(outcomes, examples, inner_folds=inner_folds)
 
 
 def _lowest_threshold(probabilities: list[float], allowed: Callable[[float], bool]) -> float:
@@ -159,13 +159,15 @@ def _lowest_threshold(probabilities: list[float], allowed: Callable[[float], boo
     return 1.0
 
 
-def fit(outcomes: Sequence[Outcome], examples: Sequence[Example] = (), fitted_on: str = "") -> Calibration:
+def fit(
+    outcomes: Sequence[Outcome], examples: Sequence[Example] = (), fitted_on: str = "", inner_folds: int = INNER_FOLDS
+) -> Calibration:
     """The classifier on the examples and the labelled outcomes, then the decision's regression and thresholds.
 
     The regression learns how far to trust the classifier from verdicts on questions that
     classifier never saw, as it will be at run time.
     """
-    choices = _choices(outcomes, examples)
+    choices = _choices(outcomes, examples, inner_folds)
     classifier = fit_classifier([*examples, *((o.ranking.core, label_of(o)) for o in outcomes)])
     vectors = [decision_vector(c.features, c.verdict) for c in choices]
     top1 = [int(_chose_right(o, c)) for o, c in zip(outcomes, choices, strict=True)]

@@ -194,3 +194,25 @@ def test_saved_and_loaded_it_keeps_its_neighbours(remembering, tmp_path):
         after = [v.vector() for v in loaded.verdicts(text, ["postfach-voll", "tls-ports"])]
         assert np.allclose(after, before, atol=1e-5)
         assert any(vector[4] or vector[5] for vector in after)  # the neighbours came along
+
+
+def test_the_calibration_is_read_once_until_its_files_change(tmp_path):
+    """Every index of a process shares the shipped calibration; ``eval --fit`` rewriting it is read again."""
+    import json
+    import shutil
+    from importlib import resources
+
+    from faqbot.kb.calibration import CALIBRATION_FILE, CLASSIFIER_FILE, _read_calibration, _stamp
+
+    assert load_calibration() is load_calibration()
+    shipped = resources.files("faqbot.kb").joinpath("data")
+    weights, arrays = tmp_path / CALIBRATION_FILE, tmp_path / CLASSIFIER_FILE
+    with resources.as_file(shipped) as folder:
+        shutil.copy(folder / CALIBRATION_FILE, weights)
+        shutil.copy(folder / CLASSIFIER_FILE, arrays)
+    first = _read_calibration(weights, arrays, _stamp(weights), _stamp(arrays))
+    assert _read_calibration(weights, arrays, _stamp(weights), _stamp(arrays)) is first
+    data = json.loads(weights.read_text(encoding="utf-8"))
+    weights.write_text(json.dumps(data | {"answer_threshold": 0.123456}), encoding="utf-8")
+    again = _read_calibration(weights, arrays, _stamp(weights), _stamp(arrays))
+    assert again.answer_threshold == 0.123456 and first.answer_threshold != 0.123456

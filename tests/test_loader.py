@@ -192,3 +192,36 @@ def test_a_broken_topics_file_costs_the_topics_only(write_article):
     result = load_articles(folder)
     assert [a.id for a in result.articles] == ["a"] and result.topics == ()
     assert any("out-of-scope.yaml" in str(problem) for problem in result.problems)
+
+
+def _node_tree(node):
+    """What the loader reads of a YAML node: tag, value and the line each value starts on."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag, node.value, node.start_mark.line
+    pairs = node.value if isinstance(node, yaml.MappingNode) else [(item, None) for item in node.value]
+    return node.tag, node.start_mark.line, [(_node_tree(k), v and _node_tree(v)) for k, v in pairs]
+
+
+def test_libyaml_and_pythons_parser_give_the_same_nodes_and_depth_limit():
+    """The loader parses with libyaml when PyYAML has it, else with PyYAML's own parser: both must read alike."""
+    from faqbot.kb import loader
+    from faqbot.kb.location import shipped_articles_dir
+
+    assert loader._Loader is not loader._PythonLoader  # PyYAML's wheels carry libyaml: the fast path is what runs
+    sources = [path.read_text(encoding="utf-8") for path in sorted(shipped_articles_dir().iterdir())]
+    fronts = [text.split("\n---\n")[0].removeprefix("---\n") for text in sources]
+    for front in fronts:
+        fast = loader._compose(front, 1, loader._FileProblems("a.md"))
+        plain = loader._compose(front, 1, loader._FileProblems("a.md"), loader._PythonLoader)
+        assert fast is not None and _node_tree(fast) == _node_tree(plain)
+    for broken, line in [("a: [" * 30, 1), ("id: a\ntitle: b: c\n", 2), ("id: a\nx: *nirgends\n", 2)]:
+        said = []
+        for parser in (loader._Loader, loader._PythonLoader):
+            problems = loader._FileProblems("a.md")
+            assert loader._compose(broken, 1, problems, parser) is None
+            (problem,) = problems
+            assert problem.line == line and "YAML-Fehler im Front Matter" in problem.message
+            said.append(problem.message)
+        assert ("Ebenen" in said[0]) == ("Ebenen" in said[1])

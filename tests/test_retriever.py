@@ -59,18 +59,21 @@ def test_quality_on_the_projects_own_questions(index):
 def test_cross_validated_quality_on_the_corpus(index):
     """Cross-validated figures, refitted here fold by fold: a change that hurts them fails.
 
-    On writers A and B (1,220 messages; the whole corpus would take three times as long and say the same).
+    On writers A and B (1,220 messages; the whole corpus would take three times as long and say the same),
+    with three folds outside and three inside the fitting instead of the five of ``faqbot eval --folds 5``:
+    twelve classifier fits instead of thirty (about half the time) on a third less training data each.
     """
     from ranking_golden import recorded_cases
 
     from faqbot.kb.evaluation import cross_validate
     from faqbot.kb.fitting import fitter_for
 
-    report = cross_validate(index, recorded_cases(), 5, fitter_for(index))
-    # A little under what they measure today: ranked first 95.2 %, answered right 91.4 %, rejected 95.0 %, 0.6 % / 3.1 %.
+    report = cross_validate(index, recorded_cases(), 3, fitter_for(index, inner_folds=3))
+    # A little under what they measure today: ranked first 95.2 %, answered right 89.8 %, rejected 96.9 %, 0.4 % / 2.5 %
+    # (with 5 and 5 folds: 91.8 %, 96.3 %, 0.7 % / 2.5 %).
     assert report.top1_ranked >= 0.94
-    assert report.accuracy >= 0.90
-    assert report.rejection >= 0.94
+    assert report.accuracy >= 0.88
+    assert report.rejection >= 0.95
     assert report.wrong_in_scope <= 0.01 and report.wrong_out_of_scope <= 0.04
 
 

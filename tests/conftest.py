@@ -25,6 +25,20 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
     return len(os.sched_getaffinity(0)) + 1
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session) -> None:
+    """Python's collector set as `faqbot chat` sets it (bot/tui/collector.py), once the tests are collected.
+
+    What exists now (pytest, the collected tests, the imported modules) lives as long as the run; without
+    this every full collection walks it again. Measured on the chat and shift tests: a quarter less CPU."""
+    import gc
+
+    from faqbot.bot.tui.collector import settle_for_interaction
+
+    gc.collect()
+    settle_for_interaction()
+
+
 @pytest.fixture(scope="session")
 def shipped():
     return load_articles(shipped_articles_dir())

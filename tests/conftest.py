@@ -25,6 +25,14 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
     return len(os.sched_getaffinity(0)) + 1
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests marked ``long`` first (a stable sort keeps the rest in order).
+
+    pytest-xdist hands out tests in this order; a test that waits half a minute for a timer, started
+    last, would leave the other workers idle at the end, started first it runs beside everything else."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session) -> None:
     """Python's collector set as `faqbot chat` sets it (bot/tui/collector.py), once the tests are collected.

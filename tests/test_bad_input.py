@@ -208,6 +208,7 @@ front_matter = st.lists(st.tuples(fields, yaml_values()), max_size=8).map(
 encodings = st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16", "cp1252"])
 
 
+@pytest.mark.long
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(front=front_matter, body=st.text(max_size=200), encoding=encodings, junk=st.binary(max_size=64))
 def test_generated_article_files_never_break_loading(tmp_path_factory, front, body, encoding, junk):

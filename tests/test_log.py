@@ -187,6 +187,7 @@ def _write_turns(path: str, worker: int, count: int) -> None:
     assert log.flush(timeout=120) and log.enabled  # what waited for a busy file is written too
 
 
+@pytest.mark.long
 def test_eight_processes_writing_at_once_lose_nothing(log_place):
     path = log_place
     assert ConversationLog(path).enabled

@@ -56,6 +56,7 @@ def test_quality_on_the_projects_own_questions(index):
     assert report.wrong_in_scope <= 0.02 and report.wrong_out_of_scope == 0
 
 
+@pytest.mark.long
 def test_cross_validated_quality_on_the_corpus(index):
     """Cross-validated figures, refitted here fold by fold: a change that hurts them fails.
 
@@ -145,6 +146,7 @@ def test_word_salad_from_the_vocabulary_never_raises(index, words):
     assert result.status in {"answer", "suggest", "none"}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("dense_questions", [None, 0], ids=["all-questions-at-once", "candidates-questions-only"])
 def test_rankings_and_raw_scores_are_exactly_as_recorded(monkeypatch, shipped, dense_questions):
     """Speed work on the index must not move any ranking or score, not even in the last bit.

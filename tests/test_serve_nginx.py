@@ -49,6 +49,7 @@ def instance_for(address: str, port: int, servers: list) -> int:
         sock.close()
 
 
+@pytest.mark.long
 @pytest.mark.skipif(NGINX is None, reason="Debian's nginx is not installed (.ci/run installs it)")
 @needs_browser
 def test_two_instances_behind_nginx_write_one_log(tmp_path, postgres_url, capsys):

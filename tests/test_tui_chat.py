@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.screen import Screen
 from textual.widgets import Button, OptionList
 
@@ -270,6 +271,7 @@ async def test_command_palette_opens_an_article(make_app):
         assert shown.reply.article is not None and shown.reply.article.id == "winmail-dat"
 
 
+@pytest.mark.long
 async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everything(make_app):
     from faqbot.bot.tui.screens.chat import LIVE_REPLIES
     from faqbot.bot.tui.widgets.archive import Archive, ArchivedQuestion, ArchivedReply

@@ -108,6 +108,7 @@ async def test_domain_lookup_runs_in_a_worker(make_app, nameserver, monkeypatch)
         assert "Ergebnis: fail" in report
 
 
+@pytest.mark.long
 async def test_unanswered_lookup_shows_progress_then_a_message(make_app, monkeypatch):
     sock, address = silent_nameserver()
     monkeypatch.setenv("FAQBOT_NAMESERVER", address)

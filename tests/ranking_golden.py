@@ -74,9 +74,11 @@ def record(index: Index, question: str) -> dict:
     return {"hits": [[hit.article.id, hit.score] for hit in hits], "exact": digest}
 
 
-def current(loaded=None) -> dict[str, list[dict]]:
+def current(loaded=None, only: str | None = None) -> dict[str, list[dict]]:
+    """Every recorded question on each knowledge base (or on the one named ``only``)."""
     texts = questions()
-    return {name: [record(index, text) for text in texts] for name, index in knowledge_bases(loaded).items()}
+    bases = knowledge_bases(loaded)
+    return {name: [record(index, text) for text in texts] for name, index in bases.items() if only in (None, name)}
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import Footer, Input, Markdown, OptionList, Select
+from textual.widgets import Footer, Input, OptionList, Select
 from textual.widgets._footer import FooterKey
 
 from conftest import paste, pick_from_palette, wait_until
 from faqbot.bot.tui.screens.agent import ALL_CATEGORIES
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 
 SIZE = (120, 40)
 
@@ -45,7 +46,7 @@ async def test_search_as_you_type_shows_ranked_results_and_preview(make_app):
         assert result_ids(app)[0] == "spf-eintrag"
         prompt = str(app.screen.query_one("#results", OptionList).get_option_at_index(0).prompt)
         assert "SPF-Eintrag für Ihre Domain setzen" in prompt and "DNS & SPF" in prompt
-        preview = app.screen.query_one("#preview", Markdown)
+        preview = app.screen.query_one("#preview", MarkdownText)
         assert "v=spf1 a include:_spf.broadspeed.de -all" in preview.source
 
 
@@ -58,7 +59,7 @@ async def test_stale_results_are_dropped(make_app):
         await pilot.press(*"smtp")
         await settle(pilot)
         assert result_ids(app)[0] == "tls-ports"
-        assert "995" in app.screen.query_one("#preview", Markdown).source
+        assert "995" in app.screen.query_one("#preview", MarkdownText).source
 
 
 async def test_copy_as_markdown_and_as_text_save_to_file_and_highlight_moves_the_preview(make_app, tmp_path):
@@ -89,7 +90,7 @@ async def test_copy_as_markdown_and_as_text_save_to_file_and_highlight_moves_the
         await pilot.press("down")
         await pilot.pause()
         second = app.index.by_id(result_ids(app)[1])
-        assert second.titled_markdown in app.screen.query_one("#preview", Markdown).source
+        assert second.titled_markdown in app.screen.query_one("#preview", MarkdownText).source
 
 
 async def test_without_query_all_articles_are_listed_by_category_and_a_category_filters(make_app):
@@ -114,7 +115,7 @@ async def test_no_result_says_so(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await type_search(pilot, "qqqqqq")
         assert result_ids(app) == []
-        assert "Kein Artikel gefunden" in app.screen.query_one("#preview", Markdown).source
+        assert "Kein Artikel gefunden" in app.screen.query_one("#preview", MarkdownText).source
         await pilot.press("f2")  # nothing to copy: no crash, no clipboard
         assert app.clipboard == ""
         footer = app.screen.query_one(Footer)
@@ -150,7 +151,7 @@ async def test_command_palette_opens_an_article(make_app):
         await pick_from_palette(pilot, "Newsletter")
         await settle(pilot)
         assert app.screen.current.id == "newsletter-versand"
-        assert "Email-Security Outbound" in app.screen.query_one("#preview", Markdown).source
+        assert "Email-Security Outbound" in app.screen.query_one("#preview", MarkdownText).source
 
 
 async def test_the_chats_answer_comes_first_and_markup_in_the_search_is_harmless(make_app):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from textual.geometry import Region
-from textual.widgets import Label, OptionList
-from textual.widgets._markdown import MarkdownFence
+from textual.widgets import OptionList
 
 from conftest import open_helper, paste, type_in_palette, wait_until
 from faqbot.bot.tui.screens.spf import SpfScreen
@@ -29,16 +28,15 @@ async def test_preview_wraps_the_zone_line(make_app):
     app = make_app("agent")
     async with app.run_test(size=SMALL) as pilot:
         await search(pilot, "spf eintrag setzen")
-        fences = [fence for fence in app.screen.query(MarkdownFence) if " IN " in fence.code]
-        assert fences, "the SPF article shows its zone line as code"
-        for fence in fences:
-            assert fence.max_scroll_x == 0  # nothing beyond the right edge
-            label = fence.query_one(Label)
-            # laid out after the preview's blocks are mounted: on a loaded machine that can be after the pause
-            await wait_until(pilot, lambda label=label: any(line.strip() for line in shown_lines(label)))
-            assert label.outer_size.width <= fence.size.width
-            text = "".join(line.strip() for line in shown_lines(label))
-            assert "-all" in text  # the end of the zone line is on screen, wrapped
+        preview = app.screen.query_one("#preview")
+        assert " IN " in preview.source, "the SPF article shows its zone line as code"
+        await wait_until(pilot, lambda: preview.content_size.width > 0)
+        pane = app.screen.query_one("#preview-pane")
+        assert pane.max_scroll_x == 0  # nothing beyond the right edge
+        lines = [strip.text.rstrip() for strip in preview.render_lines(Region(0, 0, *preview.size))]
+        assert all(len(line) <= preview.size.width for line in lines)
+        zone = next(number for number, line in enumerate(lines) if " IN " in line)
+        assert "-all" not in lines[zone] and "-all" in " ".join(lines[zone : zone + 3])  # wrapped, end on screen
 
 
 async def test_result_titles_wrap_at_word_boundaries(make_app):

@@ -12,8 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Input, Markdown, OptionList, Select, Static
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets import Header, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -25,6 +24,7 @@ from faqbot.bot.tui.screens.recent import RecentEntry, RecentScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 from faqbot.bot.tui.widgets.bounded_input import BoundedInput
 from faqbot.bot.tui.widgets.footer import SteadyFooter
+from faqbot.bot.tui.widgets.markdown_text import MarkdownText
 from faqbot.kb.article import Article
 from faqbot.kb.retriever import Hit, Index, decide
 from faqbot.kb.sections import Section
@@ -103,6 +103,7 @@ class AgentScreen(Screen[None]):
         self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
         self.recent: list[RecentEntry] = []  # searches that led to work this shift, newest first
         self.highlight_next: str | None = None  # article to highlight when the next results arrive (Ctrl+R)
+        self.section_scroll_pending = False  # the preview's section is further down than its pane reaches yet
 
     def compose(self) -> ComposeResult:
         categories = sorted({article.category for article in self.index.articles})
@@ -125,13 +126,16 @@ class AgentScreen(Screen[None]):
                 yield Static(id="filter-note", markup=False)
                 yield OptionList(id="results")
             with VerticalScroll(id="preview-pane"):
-                yield Markdown(id="preview", open_links=False)
+                # One widget laid out by Rich, as the chat's answers: Textual's Markdown widget mounts a widget
+                # per block, ~0.3 s of CPU for an article, paid at the start and on every highlighted result.
+                yield MarkdownText("", id="preview")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._search("", ALL_CATEGORIES)
         self._show_customer()
         self.query_one("#search").focus()
+        self.watch(self.query_one("#preview-pane"), "virtual_size", self._preview_grew, init=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("copy_markdown", "copy_text", "save", "reply"):
@@ -211,25 +215,33 @@ class AgentScreen(Screen[None]):
         self.current = article
         query = self.query_one("#search", Input).value
         self.section = self.index.section_for(article, query) if article is not None else None
-        preview = self.query_one("#preview", Markdown)
+        preview = self.query_one("#preview", MarkdownText)
         self.refresh_bindings()  # the footer rebuilds only if its keys change (SteadyFooter)
         if article is None:
-            await preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
+            preview.update("*Kein Artikel gefunden.* Versuchen Sie andere Stichworte oder ein anderes Thema.")
             return
         text = f"*{article.category}*\n\n{self.context.fill(marked_markdown(article, self.section))}"
-        if text != preview.source:  # typing on mostly keeps the article and its section: no rebuild of the same widgets
-            await preview.update(text)
+        if text != preview.source:  # typing on mostly keeps the article and its section: nothing to lay out again
+            preview.update(text)
         # The answering section's heading at the top of the preview; the rest of the article stays a scroll away.
         self.call_after_refresh(self._scroll_to_section)
 
     def _scroll_to_section(self) -> None:
         pane = self.query_one("#preview-pane", VerticalScroll)
-        preview = self.query_one("#preview", Markdown)
-        heading = next((b for b in preview.query(MarkdownBlock) if (b.source or "").startswith(f"## {SECTION_MARK}")), None)
+        preview = self.query_one("#preview", MarkdownText)
+        heading = preview.line_starting(SECTION_MARK)
         if heading is None:
+            self.section_scroll_pending = False
             pane.scroll_home(animate=False)
-        else:
-            pane.scroll_to_widget(heading, top=True, animate=False)
+            return
+        target = preview.virtual_region.y + heading
+        pane.scroll_to(y=target, animate=False, immediate=True)
+        # A longer article than the last one is laid out after this: the pane cannot scroll that far yet.
+        self.section_scroll_pending = target > pane.max_scroll_y and not preview.is_laid_out
+
+    def _preview_grew(self) -> None:
+        if self.section_scroll_pending:
+            self._scroll_to_section()
 
     def show_article(self, article: Article) -> None:
         """Select an article (from the command palette): clear the search and highlight it."""

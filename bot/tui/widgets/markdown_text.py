@@ -87,6 +87,17 @@ class MarkdownText(Widget):
         self.laid_out.clear()
         self.refresh(layout=True)
 
+    def line_starting(self, text: str) -> int | None:
+        """The first laid-out line (at the widget's width) that starts with ``text`` after its indent, if any."""
+        content, _ = self._lay_out(self.content_size.width)
+        return next((number for number, line in enumerate(content.plain.split("\n")) if line.lstrip().startswith(text)), None)
+
+    @property
+    def is_laid_out(self) -> bool:
+        """Whether the widget already has the height of its current text (a scroll into it lands where meant)."""
+        width = self.content_size.width
+        return width > 0 and self.content_size.height == self._lay_out(width)[1]
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._lay_out(width)[1] if width else 0
 

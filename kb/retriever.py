@@ -152,7 +152,7 @@ class Index:
         self._idf = flat.idf.tolist()
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
-        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+        self._fuzzy_cache: dict[tuple[str, str], tuple[int, float] | None] = {}
 
     @cached_property
     def _documents(self) -> list[_Document]:
@@ -191,33 +191,37 @@ class Index:
             self._calibration = load_calibration()
         return self._calibration
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The documents that use a known term, and how well each explains it (0..1)."""
-        number = self._term_id[term]
-        start, stop = self.flat.indptr[number], self.flat.indptr[number + 1]
+    @cached_property
+    def _indptr(self) -> list[int]:
+        """The postings' row starts as Python ints: a search reads a few per word, each cheaper from a list."""
+        return cast(list[int], self.flat.indptr.tolist())
+
+    def _postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that use a known term (by number), and how well each explains it (0..1)."""
+        start, stop = self._indptr[number], self._indptr[number + 1]
         return self.flat.doc[start:stop], self.flat.weight[start:stop]
 
-    def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
-        """The vocabulary term a question term stands for, with its weight factor.
+    def _resolve(self, term: str, word: str) -> tuple[int, float] | None:
+        """The vocabulary term (its number) a question term stands for, with its weight factor.
 
         An unknown stem is matched against the known stems; failing that, the
         word it came from against the known words, because a typo can throw the
         stemmer off ("newsleter" → "newsl", far from "newslett").
         """
-        if term in self._term_id:
-            return term, 1.0
+        number = self._term_id.get(term)
+        if number is not None:
+            return number, 1.0
         key = (term, word)
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         best = None
         match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
-            best = (self.flat.terms[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+            best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
         elif word != term:
             match = self._word_vocabulary.closest(word, max_edits(word))
             if match is not None:
-                stem = self.flat.terms[int(self.flat.word_stem_term[match[0]])]
-                best = (stem, 1.0 - FUZZY_EDIT_PENALTY * match[1])
+                best = (int(self.flat.word_stem_term[match[0]]), 1.0 - FUZZY_EDIT_PENALTY * match[1])
         if len(self._fuzzy_cache) < 100_000:
             self._fuzzy_cache[key] = best
         return best
@@ -227,42 +231,48 @@ class Index:
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._document_count:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
-        coverage = np.zeros(self._document_count)
-        query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
+        coverage: np.ndarray | None = None  # the weighted sum over the words so far
+        weighted: np.ndarray | None = None  # one buffer for each further word's weighted coverage
+        query_terms: dict[int, float] = {}  # vocabulary term (number) → idf × fuzzy factor
+        idf = self._idf
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
-        weighted = np.empty(self._document_count)  # one buffer for each word's weighted coverage
         for word in question_words:
-            parts = [self._resolve(term, word.text) for term in word.parts]
-            whole = self._resolve(word.whole, word.text) if word.whole else None
+            text = word.text
+            parts = [self._resolve(term, text) for term in word.parts]
+            whole = self._resolve(word.whole, text) if word.whole else None
             known = [match for match in (*parts, whole) if match is not None]
-            weight = max((self._idf[self._term_id[term]] for term, _ in known), default=self.unknown_idf)
+            weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
             if len(known) < len(parts):  # an unknown part of a compound still weighs
                 weight = max(weight, self.unknown_idf)
             total_weight += weight
             if known:
                 known_weight += weight
             else:
-                unknown_words.add(word.text)
-            for term, factor in known:
-                query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
+                unknown_words.add(text)
+            for number, factor in known:
+                query_terms[number] = max(query_terms.get(number, 0.0), idf[number] * factor)
             explained = self._word_coverage(parts, whole)
             explained_words.append(_Explained(weight, explained))
-            coverage += np.multiply(explained, weight, out=weighted)
+            if coverage is None:  # the sum starts at 0.0, and 0.0 + x is x: the first word's is the sum so far
+                coverage = explained * weight
+            else:
+                weighted = np.multiply(explained, weight, out=weighted)
+                coverage += weighted
+        assert coverage is not None  # there was a word
         candidates = _best(coverage, CANDIDATES)
-        scores: dict[int, float] = {}
-        similarities: dict[int, float] = {}
-        places = self._query_places(query_weights)
+        terms = self.flat.terms
+        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
+        places = self._query_places(list(query_terms))
         all_similarities = self._question_similarities(query_weights, total_weight, candidates, places)
-        on_topic = self._has_topic_term(candidates, places)
-        for doc, similarity, topical in zip(candidates, all_similarities, on_topic, strict=True):
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
-            score += QUESTION_SIMILARITY_WEIGHT * similarity
-            if not topical:
-                score *= OFF_TOPIC_FACTOR
-            scores[doc] = min(1.0, max(0.0, score))
-            similarities[doc] = similarity
+        # All candidates at once, each element with the operations, in the order, of the formula term by term.
+        similarity = np.array(all_similarities)
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
+        score += QUESTION_SIMILARITY_WEIGHT * similarity
+        score = np.where(self._has_topic_term(candidates, places), score, score * OFF_TOPIC_FACTOR)
+        scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
+        similarities = dict(zip(candidates, all_similarities, strict=True))
         return _Scores(
             scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
         )
@@ -326,7 +336,7 @@ class Index:
         sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
-    def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
+    def _word_coverage(self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form and the mean of its
@@ -337,36 +347,37 @@ class Index:
         docs_of_parts, shares = [], []
         for match in parts:
             if match is not None:
-                term, factor = match
-                docs, saturation = self._postings(term)
+                number, factor = match
+                docs, saturation = self._postings(number)
                 docs_of_parts.append(docs)
-                shares.append(saturation * (factor / len(parts)))
+                share = factor / len(parts)
+                shares.append(saturation if share == 1.0 else saturation * share)  # x * 1.0 is x
         explained: np.ndarray
         if len(docs_of_parts) > 1:
             explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
         else:
             explained = np.bincount(docs_of_parts[0], shares[0], n) if docs_of_parts else np.zeros(n)
         if whole is not None:  # a whole compound is rare: its few documents are updated in place
-            term, factor = whole
-            docs, saturation = self._postings(term)
-            explained[docs] = np.maximum(explained[docs], saturation * factor)
+            number, factor = whole
+            docs, saturation = self._postings(number)
+            explained[docs] = np.maximum(explained[docs], saturation if factor == 1.0 else saturation * factor)
         return explained
 
-    def _query_places(self, query_weights: dict[str, float]) -> np.ndarray:
-        """Per vocabulary term: 1 + its position in ``query_weights``, 0 for a term the query does not use.
+    def _query_places(self, numbers: list[int]) -> np.ndarray:
+        """Per vocabulary term: 1 + its position in the query's terms (``numbers``), 0 for a term the query does not use.
 
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
         places = np.zeros(len(self.flat.terms), np.int32)
-        places[[self._term_id[term] for term in query_weights]] = np.arange(1, len(query_weights) + 1)
+        places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
-    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> list[bool]:
+    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> np.ndarray:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = ranges(self.flat.topic_indptr, docs)
         hits = places[self.flat.topic_terms[positions]] > 0
         owner = np.repeat(np.arange(len(docs)), counts)
-        return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
+        return np.bincount(owner[hits], minlength=len(docs)) > 0
 
     def _question_similarities(
         self, query_weights: dict[str, float], query_mass: float, docs: list[int], places: np.ndarray
@@ -450,13 +461,28 @@ def _best(values: np.ndarray, count: int) -> list[int]:
 
     Only the values at or above the count-th largest are sorted (a question can touch every document).
     The values are not negative: when the count-th largest of all is positive, it is the count-th largest
-    non-zero one, found with one partition of the whole array (no list of the non-zero positions first).
+    non-zero one. It is found in a short list: the values at or above the count-th largest of every
+    ``_SAMPLE_STEP``-th value, a bound that cannot be above it (a sample's count-th largest is at most the
+    whole array's), so that list holds every value that counts, with no partition of the whole array.
     """
     n = len(values)
+    sample = values[::_SAMPLE_STEP]
+    if len(sample) > count:
+        bound = np.partition(sample, len(sample) - count)[len(sample) - count]
+        if bound > 0:
+            positions = np.flatnonzero(values >= bound)
+            chosen = values[positions]
+            threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+            kept = chosen >= threshold
+            positions, chosen = positions[kept], chosen[kept]
+            return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
     positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
     chosen = values[positions]
     return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
+
+
+_SAMPLE_STEP = 16  # _best's sample: a short list to partition (about count × step values), cheap to take
 
 
 class Choice(NamedTuple):

@@ -459,11 +459,11 @@ class Index:
 def _best(values: np.ndarray, count: int) -> list[int]:
     """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
 
-    Only the values at or above the count-th largest are sorted (a question can touch every document).
-    The values are not negative: when the count-th largest of all is positive, it is the count-th largest
-    non-zero one. It is found in a short list: the values at or above the count-th largest of every
-    ``_SAMPLE_STEP``-th value, a bound that cannot be above it (a sample's count-th largest is at most the
-    whole array's), so that list holds every value that counts, with no partition of the whole array.
+    Only a short list is sorted (a question can touch every document). The values are not negative: when
+    the count-th largest of all is positive, it is the count-th largest non-zero one. A bound below it
+    comes from a sample, every ``_SAMPLE_STEP``-th value (a sample's count-th largest is at most the whole
+    array's), so the values at or above that bound, about count × step of them, hold every value that
+    counts; a stable sort of them puts those first in the same order as a sort of exactly those would.
     """
     n = len(values)
     sample = values[::_SAMPLE_STEP]
@@ -472,9 +472,10 @@ def _best(values: np.ndarray, count: int) -> list[int]:
         if bound > 0:
             positions = np.flatnonzero(values >= bound)
             chosen = values[positions]
-            threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
-            kept = chosen >= threshold
-            positions, chosen = positions[kept], chosen[kept]
+            if len(chosen) > 4 * count:  # a partition first: cheaper than a sort of them all
+                threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+                kept = chosen >= threshold
+                positions, chosen = positions[kept], chosen[kept]
             return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
     positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
@@ -482,7 +483,7 @@ def _best(values: np.ndarray, count: int) -> list[int]:
     return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
 
 
-_SAMPLE_STEP = 16  # _best's sample: a short list to partition (about count × step values), cheap to take
+_SAMPLE_STEP = 8  # _best's sample: cheap to take, and its bound leaves about count × step values to sort
 
 
 class Choice(NamedTuple):

@@ -71,6 +71,11 @@ FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it expl
 # Up to this many example questions in all, a question's overlaps are summed over all of them at once
 # (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
 DENSE_QUESTIONS = 50_000
+# A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
+# several times a pass over a whole array per element).
+SPARSE_SHARE = 8
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_VALUES = np.zeros(0)
 
 
 def max_edits(term: str) -> int:
@@ -253,6 +258,14 @@ class Index:
                 unknown_words.add(text)
             for number, factor in known:
                 query_terms[number] = max(query_terms.get(number, 0.0), idf[number] * factor)
+            sparse = self._sparse_coverage(parts, whole)
+            if sparse is not None:  # few documents: only theirs are updated, each as the whole array's would be
+                docs, values = sparse
+                explained_words.append(_Explained(weight, sparse=(docs, values, self._document_count)))
+                if coverage is None:
+                    coverage = np.zeros(self._document_count)
+                coverage[docs] += values * weight  # documents are distinct; any other adds 0.0 × weight
+                continue
             explained = self._word_coverage(parts, whole)
             explained_words.append(_Explained(weight, explained))
             if coverage is None:  # the sum starts at 0.0, and 0.0 + x is x: the first word's is the sum so far
@@ -336,6 +349,23 @@ class Index:
         sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
+    def _sparse_coverage(
+        self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """A word that is one term (or none) in at most 1/``SPARSE_SHARE`` of the documents: its documents and values.
+
+        Its coverage over all documents would be 0.0 + value for these (exactly the value) and 0.0 elsewhere.
+        """
+        if len(parts) != 1 or whole is not None:
+            return None
+        if parts[0] is None:
+            return _NO_DOCS, _NO_VALUES
+        number, factor = parts[0]
+        if (self._indptr[number + 1] - self._indptr[number]) * SPARSE_SHARE > self._document_count:
+            return None
+        docs, saturation = self._postings(number)
+        return docs, saturation if factor == 1.0 else saturation * factor  # factor / 1 parts: the share, exactly
+
     def _word_coverage(self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
@@ -376,7 +406,7 @@ class Index:
         """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
         _, positions, counts = ranges(self.flat.topic_indptr, docs)
         hits = places[self.flat.topic_terms[positions]] > 0
-        owner = np.repeat(np.arange(len(docs)), counts)
+        owner = np.arange(len(docs)).repeat(counts)
         return np.bincount(owner[hits], minlength=len(docs)) > 0
 
     def _question_similarities(
@@ -423,9 +453,9 @@ class Index:
         flat = self.flat
         _, entries, lengths = ranges(flat.question_term_indptr, questions)
         place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
-        matched = np.flatnonzero(place)
+        matched = (place > 0).nonzero()[0]
         place = place[matched]
-        owner = np.repeat(np.arange(len(questions)), lengths)[matched]
+        owner = np.arange(len(questions)).repeat(lengths)[matched]
         # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
         in_order = np.lexsort((place, owner))
         weights = np.array([0.0, *query_weights.values()])
@@ -466,21 +496,24 @@ def _best(values: np.ndarray, count: int) -> list[int]:
     counts; a stable sort of them puts those first in the same order as a sort of exactly those would.
     """
     n = len(values)
-    sample = values[::_SAMPLE_STEP]
+    # Array methods rather than numpy's functions: the same operations without the functions' dispatch
+    # (a few microseconds per call, on arrays of a few hundred values).
+    sample = values[::_SAMPLE_STEP].copy()
     if len(sample) > count:
-        bound = np.partition(sample, len(sample) - count)[len(sample) - count]
+        sample.partition(len(sample) - count)
+        bound = sample[len(sample) - count]
         if bound > 0:
-            positions = np.flatnonzero(values >= bound)
+            positions = (values >= bound).nonzero()[0]
             chosen = values[positions]
             if len(chosen) > 4 * count:  # a partition first: cheaper than a sort of them all
                 threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
                 kept = chosen >= threshold
                 positions, chosen = positions[kept], chosen[kept]
-            return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
+            return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
-    positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
+    positions = (values >= threshold).nonzero()[0] if threshold > 0 else (values > 0).nonzero()[0]
     chosen = values[positions]
-    return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
+    return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
 
 
 _SAMPLE_STEP = 8  # _best's sample: cheap to take, and its bound leaves about count × step values to sort
@@ -549,27 +582,66 @@ def _unknown_nouns(text: str, unknown: set[str]) -> int:
 
 
 class _Explained:
-    """How well each document explains one question word, and the two best of it (computed when first asked)."""
+    """How well each document explains one question word, and the two best of it (computed when first asked).
 
-    __slots__ = ("weight", "explained", "_tops")
+    Either for every document (``dense``), or, for a word whose documents are few, only for those
+    (``docs`` ascending, ``values``): every other document explains it 0.0.
+    """
 
-    def __init__(self, weight: float, explained: np.ndarray):
+    __slots__ = ("weight", "_dense", "_docs", "_values", "_size", "_tops")
+
+    def __init__(self, weight: float, dense: np.ndarray | None = None, sparse: tuple[np.ndarray, np.ndarray, int] | None = None):
         self.weight = weight
-        self.explained = explained
+        self._dense = dense
+        self._docs: np.ndarray | None = sparse[0] if sparse is not None else None
+        self._values: np.ndarray | None = sparse[1] if sparse is not None else None
+        self._size = sparse[2] if sparse is not None else 0
         self._tops: tuple[int, float, float] | None = None
+
+    @property
+    def explained(self) -> np.ndarray:
+        """Every document's value (a sparse word's made when asked, for a look at all of them; a search never asks)."""
+        if self._dense is not None:
+            return self._dense
+        assert self._docs is not None and self._values is not None
+        dense = np.zeros(self._size)
+        dense[self._docs] = self._values
+        return dense
+
+    def at(self, doc: int) -> float:
+        if self._docs is None:
+            assert self._dense is not None
+            return float(self._dense[doc])
+        assert self._values is not None
+        place = int(self._docs.searchsorted(doc))
+        return float(self._values[place]) if place < len(self._docs) and self._docs[place] == doc else 0.0
 
     def best_other(self, doc: int) -> float:
         """The best any document but ``doc`` explains the word: the best one's value, unless that is ``doc``."""
         if self._tops is None:
-            explained = self.explained
-            top = int(explained.argmax())
-            value = explained[top]
-            explained[top] = 0.0  # the second best, without copying the array
-            second = float(explained.max())
-            explained[top] = value
-            self._tops = (top, float(value), second)
+            if self._docs is None:
+                assert self._dense is not None
+                explained = self._dense
+                top = int(explained.argmax())
+                value = explained[top]
+                explained[top] = 0.0  # the second best, without copying the array
+                second = float(explained.max())
+                explained[top] = value
+                self._tops = (top, float(value), second)
+            else:
+                self._tops = self._sparse_tops()
         top, value, second = self._tops
         return second if doc == top else value
+
+    def _sparse_tops(self) -> tuple[int, float, float]:
+        """The two best as over every document: the first with the most, then the most of all others (0.0 at least)."""
+        assert self._docs is not None and self._values is not None
+        values = self._values
+        if not len(values):
+            return 0, 0.0, 0.0  # like argmax of all zeros: document 0, and nothing better elsewhere
+        first = int(values.argmax())  # documents ascending: the first position of the most, as argmax over all
+        others = np.delete(values, first)
+        return int(self._docs[first]), float(values[first]), float(others.max()) if len(others) else 0.0
 
 
 class _Scores(NamedTuple):
@@ -591,7 +663,7 @@ class _Scores(NamedTuple):
             return 0.0
         foreign = 0.0
         for word in self.explained_words:
-            own = float(word.explained[doc])
+            own = word.at(doc)
             best_other = word.best_other(doc)
             if best_other >= FOREIGN_MIN_EXPLAINED:
                 foreign += word.weight * max(0.0, best_other - own)

@@ -398,7 +398,8 @@ class Index:
 
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
-        places = np.zeros(len(self.flat.terms), np.int32)
+        # The smallest type that holds the places: the table is made per search and read at random.
+        places = np.zeros(len(self.flat.terms), np.uint8 if len(numbers) < 256 else np.int32)
         places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 

@@ -277,13 +277,12 @@ class Index:
         candidates = _best(coverage, CANDIDATES)
         terms = self.flat.terms
         query_weights = {terms[number]: weight for number, weight in query_terms.items()}
-        places = self._query_places(list(query_terms))
-        all_similarities = self._question_similarities(query_weights, total_weight, candidates, places)
+        all_similarities = self._question_similarities(query_weights, list(query_terms), total_weight, candidates)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
         score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
-        score = np.where(self._has_topic_term(candidates, places), score, score * OFF_TOPIC_FACTOR)
+        score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
         similarities = dict(zip(candidates, all_similarities, strict=True))
         return _Scores(
@@ -403,21 +402,30 @@ class Index:
         places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
-    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> np.ndarray:
-        """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
-        _, positions, counts = ranges(self.flat.topic_indptr, docs)
-        hits = places[self.flat.topic_terms[positions]] > 0
-        owner = np.arange(len(docs)).repeat(counts)
-        return np.bincount(owner[hits], minlength=len(docs)) > 0
+    @cached_property
+    def _topic_terms(self) -> list[tuple[int, ...]]:
+        """Per document, its topic terms (nouns of title and keywords) as a tuple, made on the first search.
+
+        A search checks its 30 candidates against the query's terms: a few set lookups each, where the
+        same check with arrays is a dozen numpy calls on arrays of a hundred entries.
+        """
+        terms, bounds = self.flat.topic_terms.tolist(), self.flat.topic_indptr.tolist()
+        return [tuple(terms[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def _has_topic_term(self, docs: list[int], query_terms: set[int]) -> list[bool]:
+        """Per document: whether a matched question term is a noun of its title or keywords."""
+        topics = self._topic_terms
+        return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
 
     def _question_similarities(
-        self, query_weights: dict[str, float], query_mass: float, docs: list[int], places: np.ndarray
+        self, query_weights: dict[str, float], numbers: list[int], query_mass: float, docs: list[int]
     ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
         in a large one only the candidates' questions are compared (the others' overlaps would never be
         read), through their own terms: a few per question, where a query term can be in thousands.
+        ``numbers`` are the vocabulary numbers of the terms of ``query_weights``, in its order.
         """
         flat = self.flat
         if not len(flat.question_mass) or not docs or not query_weights:
@@ -431,7 +439,7 @@ class Index:
                 shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
         else:
-            shared = self._shared_weights(query_weights, questions, places)
+            shared = self._shared_weights(query_weights, questions, self._query_places(numbers))
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0

@@ -10,5 +10,5 @@ def ranges(indptr: np.ndarray, rows: list[int] | np.ndarray) -> tuple[np.ndarray
     rows_array = np.asarray(rows, dtype=np.int64)
     starts = indptr[rows_array]
     counts = indptr[rows_array + 1] - starts
-    offsets = np.cumsum(counts) - counts
-    return offsets, np.repeat(starts - offsets, counts) + np.arange(int(counts.sum())), counts
+    offsets = counts.cumsum() - counts  # array methods: no dispatch through numpy's functions (called per search)
+    return offsets, (starts - offsets).repeat(counts) + np.arange(int(counts.sum())), counts

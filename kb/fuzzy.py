@@ -66,17 +66,19 @@ class Vocabulary:
         self._order = np.argsort(lengths, kind="stable")
         self._lengths = lengths[self._order]
         self._masks = _masks(strings)[self._order]
+        # The strings in that order, as objects: the few that pass the mask are taken in one step.
+        self._sorted = np.array(strings, dtype=object)[self._order] if strings else np.zeros(0, dtype=object)
 
     def closest(self, word: str, allowed: int) -> tuple[int, int] | None:
         """(position in ``strings``, edits) of the closest string within ``allowed`` edits, or None."""
         if allowed <= 0:
             return None
-        start, stop = np.searchsorted(self._lengths, (len(word) - allowed, len(word) + allowed + 1))
-        near = np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed
-        positions = self._order[start:stop][near].tolist()
-        if not positions:
+        start, stop = np.searchsorted(self._lengths, (len(word) - allowed, len(word) + allowed + 1)).tolist()
+        near = np.flatnonzero(np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed)
+        if not len(near):
             return None
-        candidates = [self.strings[position] for position in positions]
+        near += start
+        candidates = self._sorted[near].tolist()
         edits = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
         best = int(edits.argmin())  # the first of the fewest: shorter strings come first
-        return (positions[best], int(edits[best])) if edits[best] <= allowed else None
+        return (int(self._order[near[best]]), int(edits[best])) if edits[best] <= allowed else None

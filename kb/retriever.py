@@ -71,6 +71,11 @@ FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it expl
 # Up to this many example questions in all, a question's overlaps are summed over all of them at once
 # (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
 DENSE_QUESTIONS = 50_000
+# A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
+# several times a pass over a whole array per element).
+SPARSE_SHARE = 8
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_VALUES = np.zeros(0)
 
 
 def max_edits(term: str) -> int:
@@ -152,7 +157,7 @@ class Index:
         self._idf = flat.idf.tolist()
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
-        self._fuzzy_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+        self._fuzzy_cache: dict[tuple[str, str], tuple[int, float] | None] = {}
 
     @cached_property
     def _documents(self) -> list[_Document]:
@@ -191,33 +196,37 @@ class Index:
             self._calibration = load_calibration()
         return self._calibration
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The documents that use a known term, and how well each explains it (0..1)."""
-        number = self._term_id[term]
-        start, stop = self.flat.indptr[number], self.flat.indptr[number + 1]
+    @cached_property
+    def _indptr(self) -> list[int]:
+        """The postings' row starts as Python ints: a search reads a few per word, each cheaper from a list."""
+        return cast(list[int], self.flat.indptr.tolist())
+
+    def _postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that use a known term (by number), and how well each explains it (0..1)."""
+        start, stop = self._indptr[number], self._indptr[number + 1]
         return self.flat.doc[start:stop], self.flat.weight[start:stop]
 
-    def _resolve(self, term: str, word: str) -> tuple[str, float] | None:
-        """The vocabulary term a question term stands for, with its weight factor.
+    def _resolve(self, term: str, word: str) -> tuple[int, float] | None:
+        """The vocabulary term (its number) a question term stands for, with its weight factor.
 
         An unknown stem is matched against the known stems; failing that, the
         word it came from against the known words, because a typo can throw the
         stemmer off ("newsleter" → "newsl", far from "newslett").
         """
-        if term in self._term_id:
-            return term, 1.0
+        number = self._term_id.get(term)
+        if number is not None:
+            return number, 1.0
         key = (term, word)
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
         best = None
         match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
-            best = (self.flat.terms[match[0]], 1.0 - FUZZY_EDIT_PENALTY * match[1])
+            best = (match[0], 1.0 - FUZZY_EDIT_PENALTY * match[1])
         elif word != term:
             match = self._word_vocabulary.closest(word, max_edits(word))
             if match is not None:
-                stem = self.flat.terms[int(self.flat.word_stem_term[match[0]])]
-                best = (stem, 1.0 - FUZZY_EDIT_PENALTY * match[1])
+                best = (int(self.flat.word_stem_term[match[0]]), 1.0 - FUZZY_EDIT_PENALTY * match[1])
         if len(self._fuzzy_cache) < 100_000:
             self._fuzzy_cache[key] = best
         return best
@@ -227,42 +236,55 @@ class Index:
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._document_count:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
-        coverage = np.zeros(self._document_count)
-        query_weights: dict[str, float] = {}  # vocabulary term → idf × fuzzy factor
+        coverage: np.ndarray | None = None  # the weighted sum over the words so far
+        weighted: np.ndarray | None = None  # one buffer for each further word's weighted coverage
+        query_terms: dict[int, float] = {}  # vocabulary term (number) → idf × fuzzy factor
+        idf = self._idf
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
-        weighted = np.empty(self._document_count)  # one buffer for each word's weighted coverage
         for word in question_words:
-            parts = [self._resolve(term, word.text) for term in word.parts]
-            whole = self._resolve(word.whole, word.text) if word.whole else None
+            text = word.text
+            parts = [self._resolve(term, text) for term in word.parts]
+            whole = self._resolve(word.whole, text) if word.whole else None
             known = [match for match in (*parts, whole) if match is not None]
-            weight = max((self._idf[self._term_id[term]] for term, _ in known), default=self.unknown_idf)
+            weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
             if len(known) < len(parts):  # an unknown part of a compound still weighs
                 weight = max(weight, self.unknown_idf)
             total_weight += weight
             if known:
                 known_weight += weight
             else:
-                unknown_words.add(word.text)
-            for term, factor in known:
-                query_weights[term] = max(query_weights.get(term, 0.0), self._idf[self._term_id[term]] * factor)
+                unknown_words.add(text)
+            for number, factor in known:
+                query_terms[number] = max(query_terms.get(number, 0.0), idf[number] * factor)
+            sparse = self._sparse_coverage(parts, whole)
+            if sparse is not None:  # few documents: only theirs are updated, each as the whole array's would be
+                docs, values = sparse
+                explained_words.append(_Explained(weight, sparse=(docs, values, self._document_count)))
+                if coverage is None:
+                    coverage = np.zeros(self._document_count)
+                coverage[docs] += values * weight  # documents are distinct; any other adds 0.0 × weight
+                continue
             explained = self._word_coverage(parts, whole)
             explained_words.append(_Explained(weight, explained))
-            coverage += np.multiply(explained, weight, out=weighted)
+            if coverage is None:  # the sum starts at 0.0, and 0.0 + x is x: the first word's is the sum so far
+                coverage = explained * weight
+            else:
+                weighted = np.multiply(explained, weight, out=weighted)
+                coverage += weighted
+        assert coverage is not None  # there was a word
         candidates = _best(coverage, CANDIDATES)
-        scores: dict[int, float] = {}
-        similarities: dict[int, float] = {}
-        places = self._query_places(query_weights)
-        all_similarities = self._question_similarities(query_weights, total_weight, candidates, places)
-        on_topic = self._has_topic_term(candidates, places)
-        for doc, similarity, topical in zip(candidates, all_similarities, on_topic, strict=True):
-            score = (1 - QUESTION_SIMILARITY_WEIGHT) * float(coverage[doc]) / total_weight
-            score += QUESTION_SIMILARITY_WEIGHT * similarity
-            if not topical:
-                score *= OFF_TOPIC_FACTOR
-            scores[doc] = min(1.0, max(0.0, score))
-            similarities[doc] = similarity
+        terms = self.flat.terms
+        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
+        all_similarities = self._question_similarities(query_weights, list(query_terms), total_weight, candidates)
+        # All candidates at once, each element with the operations, in the order, of the formula term by term.
+        similarity = np.array(all_similarities)
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
+        score += QUESTION_SIMILARITY_WEIGHT * similarity
+        score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
+        scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
+        similarities = dict(zip(candidates, all_similarities, strict=True))
         return _Scores(
             scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
         )
@@ -326,7 +348,24 @@ class Index:
         sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
-    def _word_coverage(self, parts: list[tuple[str, float] | None], whole: tuple[str, float] | None) -> np.ndarray:
+    def _sparse_coverage(
+        self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """A word that is one term (or none) in at most 1/``SPARSE_SHARE`` of the documents: its documents and values.
+
+        Its coverage over all documents would be 0.0 + value for these (exactly the value) and 0.0 elsewhere.
+        """
+        if len(parts) != 1 or whole is not None:
+            return None
+        if parts[0] is None:
+            return _NO_DOCS, _NO_VALUES
+        number, factor = parts[0]
+        if (self._indptr[number + 1] - self._indptr[number]) * SPARSE_SHARE > self._document_count:
+            return None
+        docs, saturation = self._postings(number)
+        return docs, saturation if factor == 1.0 else saturation * factor  # factor / 1 parts: the share, exactly
+
+    def _word_coverage(self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form and the mean of its
@@ -337,45 +376,56 @@ class Index:
         docs_of_parts, shares = [], []
         for match in parts:
             if match is not None:
-                term, factor = match
-                docs, saturation = self._postings(term)
+                number, factor = match
+                docs, saturation = self._postings(number)
                 docs_of_parts.append(docs)
-                shares.append(saturation * (factor / len(parts)))
+                share = factor / len(parts)
+                shares.append(saturation if share == 1.0 else saturation * share)  # x * 1.0 is x
         explained: np.ndarray
         if len(docs_of_parts) > 1:
             explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
         else:
             explained = np.bincount(docs_of_parts[0], shares[0], n) if docs_of_parts else np.zeros(n)
         if whole is not None:  # a whole compound is rare: its few documents are updated in place
-            term, factor = whole
-            docs, saturation = self._postings(term)
-            explained[docs] = np.maximum(explained[docs], saturation * factor)
+            number, factor = whole
+            docs, saturation = self._postings(number)
+            explained[docs] = np.maximum(explained[docs], saturation if factor == 1.0 else saturation * factor)
         return explained
 
-    def _query_places(self, query_weights: dict[str, float]) -> np.ndarray:
-        """Per vocabulary term: 1 + its position in ``query_weights``, 0 for a term the query does not use.
+    def _query_places(self, numbers: list[int]) -> np.ndarray:
+        """Per vocabulary term: 1 + its position in the query's terms (``numbers``), 0 for a term the query does not use.
 
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
-        places = np.zeros(len(self.flat.terms), np.int32)
-        places[[self._term_id[term] for term in query_weights]] = np.arange(1, len(query_weights) + 1)
+        # The smallest type that holds the places: the table is made per search and read at random.
+        places = np.zeros(len(self.flat.terms), np.uint8 if len(numbers) < 256 else np.int32)
+        places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
-    def _has_topic_term(self, docs: list[int], places: np.ndarray) -> list[bool]:
-        """Per document: whether a matched question term is a noun of its title or keywords (all at once)."""
-        _, positions, counts = ranges(self.flat.topic_indptr, docs)
-        hits = places[self.flat.topic_terms[positions]] > 0
-        owner = np.repeat(np.arange(len(docs)), counts)
-        return cast(list[bool], (np.bincount(owner[hits], minlength=len(docs)) > 0).tolist())
+    @cached_property
+    def _topic_terms(self) -> list[tuple[int, ...]]:
+        """Per document, its topic terms (nouns of title and keywords) as a tuple, made on the first search.
+
+        A search checks its 30 candidates against the query's terms: a few set lookups each, where the
+        same check with arrays is a dozen numpy calls on arrays of a hundred entries.
+        """
+        terms, bounds = self.flat.topic_terms.tolist(), self.flat.topic_indptr.tolist()
+        return [tuple(terms[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def _has_topic_term(self, docs: list[int], query_terms: set[int]) -> list[bool]:
+        """Per document: whether a matched question term is a noun of its title or keywords."""
+        topics = self._topic_terms
+        return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
 
     def _question_similarities(
-        self, query_weights: dict[str, float], query_mass: float, docs: list[int], places: np.ndarray
+        self, query_weights: dict[str, float], numbers: list[int], query_mass: float, docs: list[int]
     ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
         in a large one only the candidates' questions are compared (the others' overlaps would never be
         read), through their own terms: a few per question, where a query term can be in thousands.
+        ``numbers`` are the vocabulary numbers of the terms of ``query_weights``, in its order.
         """
         flat = self.flat
         if not len(flat.question_mass) or not docs or not query_weights:
@@ -389,7 +439,7 @@ class Index:
                 shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
         else:
-            shared = self._shared_weights(query_weights, questions, places)
+            shared = self._shared_weights(query_weights, questions, self._query_places(numbers))
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -412,9 +462,9 @@ class Index:
         flat = self.flat
         _, entries, lengths = ranges(flat.question_term_indptr, questions)
         place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
-        matched = np.flatnonzero(place)
+        matched = (place > 0).nonzero()[0]
         place = place[matched]
-        owner = np.repeat(np.arange(len(questions)), lengths)[matched]
+        owner = np.arange(len(questions)).repeat(lengths)[matched]
         # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
         in_order = np.lexsort((place, owner))
         weights = np.array([0.0, *query_weights.values()])
@@ -448,15 +498,34 @@ class Index:
 def _best(values: np.ndarray, count: int) -> list[int]:
     """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
 
-    Only the values at or above the count-th largest are sorted (a question can touch every document).
-    The values are not negative: when the count-th largest of all is positive, it is the count-th largest
-    non-zero one, found with one partition of the whole array (no list of the non-zero positions first).
+    Only a short list is sorted (a question can touch every document). The values are not negative: when
+    the count-th largest of all is positive, it is the count-th largest non-zero one. A bound below it
+    comes from a sample, every ``_SAMPLE_STEP``-th value (a sample's count-th largest is at most the whole
+    array's), so the values at or above that bound, about count × step of them, hold every value that
+    counts; a stable sort of them puts those first in the same order as a sort of exactly those would.
     """
     n = len(values)
+    # Array methods rather than numpy's functions: the same operations without the functions' dispatch
+    # (a few microseconds per call, on arrays of a few hundred values).
+    sample = values[::_SAMPLE_STEP].copy()
+    if len(sample) > count:
+        sample.partition(len(sample) - count)
+        bound = sample[len(sample) - count]
+        if bound > 0:
+            positions = (values >= bound).nonzero()[0]
+            chosen = values[positions]
+            if len(chosen) > 4 * count:  # a partition first: cheaper than a sort of them all
+                threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+                kept = chosen >= threshold
+                positions, chosen = positions[kept], chosen[kept]
+            return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
-    positions = np.flatnonzero(values >= threshold) if threshold > 0 else np.flatnonzero(values)
+    positions = (values >= threshold).nonzero()[0] if threshold > 0 else (values > 0).nonzero()[0]
     chosen = values[positions]
-    return cast(list[int], positions[np.argsort(-chosen, kind="stable")[:count]].tolist())
+    return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
+
+
+_SAMPLE_STEP = 8  # _best's sample: cheap to take, and its bound leaves about count × step values to sort
 
 
 class Choice(NamedTuple):
@@ -522,27 +591,66 @@ def _unknown_nouns(text: str, unknown: set[str]) -> int:
 
 
 class _Explained:
-    """How well each document explains one question word, and the two best of it (computed when first asked)."""
+    """How well each document explains one question word, and the two best of it (computed when first asked).
 
-    __slots__ = ("weight", "explained", "_tops")
+    Either for every document (``dense``), or, for a word whose documents are few, only for those
+    (``docs`` ascending, ``values``): every other document explains it 0.0.
+    """
 
-    def __init__(self, weight: float, explained: np.ndarray):
+    __slots__ = ("weight", "_dense", "_docs", "_values", "_size", "_tops")
+
+    def __init__(self, weight: float, dense: np.ndarray | None = None, sparse: tuple[np.ndarray, np.ndarray, int] | None = None):
         self.weight = weight
-        self.explained = explained
+        self._dense = dense
+        self._docs: np.ndarray | None = sparse[0] if sparse is not None else None
+        self._values: np.ndarray | None = sparse[1] if sparse is not None else None
+        self._size = sparse[2] if sparse is not None else 0
         self._tops: tuple[int, float, float] | None = None
+
+    @property
+    def explained(self) -> np.ndarray:
+        """Every document's value (a sparse word's made when asked, for a look at all of them; a search never asks)."""
+        if self._dense is not None:
+            return self._dense
+        assert self._docs is not None and self._values is not None
+        dense = np.zeros(self._size)
+        dense[self._docs] = self._values
+        return dense
+
+    def at(self, doc: int) -> float:
+        if self._docs is None:
+            assert self._dense is not None
+            return float(self._dense[doc])
+        assert self._values is not None
+        place = int(self._docs.searchsorted(doc))
+        return float(self._values[place]) if place < len(self._docs) and self._docs[place] == doc else 0.0
 
     def best_other(self, doc: int) -> float:
         """The best any document but ``doc`` explains the word: the best one's value, unless that is ``doc``."""
         if self._tops is None:
-            explained = self.explained
-            top = int(explained.argmax())
-            value = explained[top]
-            explained[top] = 0.0  # the second best, without copying the array
-            second = float(explained.max())
-            explained[top] = value
-            self._tops = (top, float(value), second)
+            if self._docs is None:
+                assert self._dense is not None
+                explained = self._dense
+                top = int(explained.argmax())
+                value = explained[top]
+                explained[top] = 0.0  # the second best, without copying the array
+                second = float(explained.max())
+                explained[top] = value
+                self._tops = (top, float(value), second)
+            else:
+                self._tops = self._sparse_tops()
         top, value, second = self._tops
         return second if doc == top else value
+
+    def _sparse_tops(self) -> tuple[int, float, float]:
+        """The two best as over every document: the first with the most, then the most of all others (0.0 at least)."""
+        assert self._docs is not None and self._values is not None
+        values = self._values
+        if not len(values):
+            return 0, 0.0, 0.0  # like argmax of all zeros: document 0, and nothing better elsewhere
+        first = int(values.argmax())  # documents ascending: the first position of the most, as argmax over all
+        others = np.delete(values, first)
+        return int(self._docs[first]), float(values[first]), float(others.max()) if len(others) else 0.0
 
 
 class _Scores(NamedTuple):
@@ -564,7 +672,7 @@ class _Scores(NamedTuple):
             return 0.0
         foreign = 0.0
         for word in self.explained_words:
-            own = float(word.explained[doc])
+            own = word.at(doc)
             best_other = word.best_other(doc)
             if best_other >= FOREIGN_MIN_EXPLAINED:
                 foreign += word.weight * max(0.0, best_other - own)

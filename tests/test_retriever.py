@@ -173,3 +173,23 @@ def test_rankings_and_raw_scores_are_exactly_as_recorded(monkeypatch, shipped, d
     for name, records in current(shipped, only).items():
         changed = [(text, new) for text, old, new in zip(texts, recorded[name], records, strict=True) if old != new]
         assert not changed, f"{name}: {len(changed)} questions ranked differently, first: {changed[0]}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 3000), st.integers(1, 60), st.floats(0.0, 1.0), st.integers(1, 40))
+def test_the_best_candidates_are_the_first_of_a_full_sort(seed, size, levels, zero_share, count):
+    """The candidate cut (a bound from a sample, then a short sort) picks what sorting every non-zero value would.
+
+    Few distinct values (``levels``), so that ties at the cut are common, and a share of zeros (documents
+    the question does not touch); sizes well above the sample's step times the count.
+    """
+    import numpy as np
+
+    from faqbot.kb.retriever import _best
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(1, levels + 1, size) / levels
+    values[rng.random(size) < zero_share] = 0.0
+    listed = values.tolist()
+    expected = sorted((i for i, value in enumerate(listed) if value > 0), key=lambda i: (-listed[i], i))[:count]
+    assert _best(values, count) == expected

@@ -103,7 +103,7 @@ class AgentScreen(Screen[None]):
         self.context = CustomerContext()  # this ticket's customer: in memory only, never logged
         self.recent: list[RecentEntry] = []  # searches that led to work this shift, newest first
         self.highlight_next: str | None = None  # article to highlight when the next results arrive (Ctrl+R)
-        self.section_scroll_pending = False  # the preview's section is further down than its pane reaches yet
+        self.section_scroll_pending = False  # the preview's section heading is not yet where the pane can show it
 
     def compose(self) -> ComposeResult:
         categories = sorted({article.category for article in self.index.articles})
@@ -236,8 +236,9 @@ class AgentScreen(Screen[None]):
             return
         target = preview.virtual_region.y + heading
         pane.scroll_to(y=target, animate=False, immediate=True)
-        # A longer article than the last one is laid out after this: the pane cannot scroll that far yet.
-        self.section_scroll_pending = target > pane.max_scroll_y and not preview.is_laid_out
+        # Until the new article is laid out at the pane's width, the pane may not reach the heading yet (or the
+        # heading moves): the scroll is repeated whenever the pane's size changes, until one lands where meant.
+        self.section_scroll_pending = target > pane.max_scroll_y or not preview.is_laid_out
 
     def _preview_grew(self) -> None:
         if self.section_scroll_pending:

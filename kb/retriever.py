@@ -275,9 +275,7 @@ class Index:
                 coverage += weighted
         assert coverage is not None  # there was a word
         candidates = _best(coverage, CANDIDATES)
-        terms = self.flat.terms
-        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
-        all_similarities = self._question_similarities(query_weights, list(query_terms), total_weight, candidates)
+        all_similarities = self._question_similarities(query_terms, total_weight, candidates)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
         score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
@@ -285,6 +283,8 @@ class Index:
         score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
         similarities = dict(zip(candidates, all_similarities, strict=True))
+        terms = self.flat.terms  # the sections and the decision read the query's terms by name
+        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
         return _Scores(
             scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
         )
@@ -417,29 +417,26 @@ class Index:
         topics = self._topic_terms
         return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
 
-    def _question_similarities(
-        self, query_weights: dict[str, float], numbers: list[int], query_mass: float, docs: list[int]
-    ) -> list[float]:
+    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: list[int]) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
         in a large one only the candidates' questions are compared (the others' overlaps would never be
         read), through their own terms: a few per question, where a query term can be in thousands.
-        ``numbers`` are the vocabulary numbers of the terms of ``query_weights``, in its order.
+        ``query_terms``: vocabulary term (number) → its weight in the question.
         """
         flat = self.flat
-        if not len(flat.question_mass) or not docs or not query_weights:
+        if not len(flat.question_mass) or not docs or not query_terms:
             return [0.0] * len(docs)
         offsets, questions, counts = ranges(flat.question_start, docs)  # questions ascending per document
         if len(flat.question_mass) <= DENSE_QUESTIONS:
             term_questions, term_start = self._term_questions
             shared = np.zeros(len(flat.question_mass))
-            for term, weight in query_weights.items():  # summed from 0.0 in the order of query_weights
-                number = self._term_id[term]
+            for number, weight in query_terms.items():  # summed from 0.0 in the order of query_terms
                 shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
             shared = shared[questions]
         else:
-            shared = self._shared_weights(query_weights, questions, self._query_places(numbers))
+            shared = self._shared_weights(query_terms, questions)
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -457,17 +454,18 @@ class Index:
         np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
         return owner[by_term], start
 
-    def _shared_weights(self, query_weights: dict[str, float], questions: np.ndarray, places: np.ndarray) -> np.ndarray:
+    def _shared_weights(self, query_terms: dict[int, float], questions: np.ndarray) -> np.ndarray:
         """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
         flat = self.flat
         _, entries, lengths = ranges(flat.question_term_indptr, questions)
-        place = places[flat.question_terms[entries]]  # 1 + position in query_weights; 0: not a query term
+        places = self._query_places(list(query_terms))
+        place = places[flat.question_terms[entries]]  # 1 + position in query_terms; 0: not a query term
         matched = (place > 0).nonzero()[0]
         place = place[matched]
         owner = np.arange(len(questions)).repeat(lengths)[matched]
-        # Each question's shared weight summed from 0.0 in the order of query_weights, term by term as ever.
+        # Each question's shared weight summed from 0.0 in the order of query_terms, term by term as ever.
         in_order = np.lexsort((place, owner))
-        weights = np.array([0.0, *query_weights.values()])
+        weights = np.array([0.0, *query_terms.values()])
         return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
 
     def ask(self, question: str) -> Result:

@@ -344,7 +344,12 @@ class Index:
 
         candidates = tuple(features_of(doc) for doc in article_docs)
         top = hits[0].score if hits else 0.0
-        topic = self.topics[best_topic - n] if best_topic is not None and topic_score > top else None
+        # A topic wins only by words of its own: "Postfach" alone is in the topic "new mailboxes" and in
+        # the full-mailbox article alike, and says nothing about which of them is meant.
+        topic = None
+        if best_topic is not None and topic_score > top:
+            if not article_docs or whole.lead(best_topic, over=article_docs[0]) > 0.0:
+                topic = self.topics[best_topic - n]
         sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
@@ -659,6 +664,17 @@ class _Scores(NamedTuple):
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
     query_weights: dict[str, float]  # vocabulary term → its weight in the text
+
+    def lead(self, doc: int, over: int) -> float:
+        """Share of the text's weight in words that ``doc`` explains, and explains better than ``over`` does."""
+        if not self.total_weight:
+            return 0.0
+        lead = 0.0
+        for word in self.explained_words:
+            own = word.at(doc)
+            if own >= FOREIGN_MIN_EXPLAINED:
+                lead += word.weight * max(0.0, own - word.at(over))
+        return lead / self.total_weight
 
     def foreign_share(self, doc: int) -> float:
         """Share of the text's weight in words that ``doc`` does not explain but another document does.

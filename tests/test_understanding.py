@@ -89,6 +89,16 @@ def test_topics_the_faq_does_not_cover_are_named_not_answered(index, question, t
     assert result.topic is not None and result.topic.id == topic
 
 
+@pytest.mark.parametrize("question", ["Postfach", "postfahc vol was tun", "Mailbox"])
+def test_a_topic_wins_only_by_words_of_its_own(index, question):
+    """„Postfach“ is in the topic about new mailboxes as much as in the full-mailbox article: no topic reply
+    (which would tell the customer how to create mailboxes); the articles' hints or answer instead."""
+    result = index.ask(question)
+    assert result.topic is None
+    assert "postfach-voll" in [hit.article.id for hit in (result.answer, *result.suggestions) if hit is not None]
+    assert index.ask(f"{question} neu anlegen").topic.id == "postfach-anlegen"  # its own word: "anlegen"
+
+
 def test_the_chat_words_a_topic_reply_with_the_hotline(index):
     from faqbot.bot.dialog import Dialog
 

@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 _OTHER = 31  # the class of every non-ASCII character
+_FEW = 32  # up to this many strings that pass the mask are measured one by one, more with one cdist call
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
@@ -79,6 +80,13 @@ class Vocabulary:
             return None
         near += start
         candidates = self._sorted[near].tolist()
-        edits = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
-        best = int(edits.argmin())  # the first of the fewest: shorter strings come first
-        return (int(self._order[near[best]]), int(edits[best])) if edits[best] <= allowed else None
+        if len(candidates) <= _FEW:  # one call each: cheaper than cdist's set-up for a handful of strings
+            best, fewest = 0, allowed + 1
+            for place, candidate in enumerate(candidates):
+                edits = OSA.distance(word, candidate, score_cutoff=allowed)  # allowed + 1 when above it, as cdist
+                if edits < fewest:  # the first of the fewest: shorter strings come first
+                    best, fewest = place, edits
+            return (int(self._order[near[best]]), fewest) if fewest <= allowed else None
+        distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
+        best = int(distances.argmin())  # the first of the fewest: shorter strings come first
+        return (int(self._order[near[best]]), int(distances[best])) if distances[best] <= allowed else None

@@ -260,7 +260,7 @@ class Index:
                 explained_words.append(_Explained(weight, sparse=(docs, values, n)))
                 if coverage is None:
                     coverage = np.zeros(n)
-                coverage[docs] += values * weight  # documents are distinct; any other adds 0.0 × weight
+                np.add.at(coverage, docs, values * weight)  # in place, in order; any other adds 0.0 × weight
                 continue
             explained = self._word_coverage(plan)
             explained_words.append(_Explained(weight, explained))
@@ -270,11 +270,12 @@ class Index:
                 weighted = np.multiply(explained, weight, out=weighted)
                 coverage += weighted
         assert coverage is not None  # there was a word
-        candidates = _best(coverage, CANDIDATES)
-        all_similarities = self._question_similarities(query_terms, total_weight, candidates)
+        best = _best(coverage, CANDIDATES)
+        candidates: list[int] = best.tolist()
+        all_similarities = self._question_similarities(query_terms, total_weight, best)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
-        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
         score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
@@ -439,7 +440,7 @@ class Index:
         topics = self._topic_terms
         return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
 
-    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: list[int]) -> list[float]:
+    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
@@ -448,7 +449,7 @@ class Index:
         ``query_terms``: vocabulary term (number) → its weight in the question.
         """
         flat = self.flat
-        if not len(flat.question_mass) or not docs or not query_terms:
+        if not len(flat.question_mass) or not len(docs) or not query_terms:
             return [0.0] * len(docs)
         if len(flat.question_mass) > DENSE_QUESTIONS:
             return self._candidate_similarities(query_terms, query_mass, docs)
@@ -493,7 +494,7 @@ class Index:
         entry_question = np.repeat(local.astype(kind), np.diff(flat.question_term_indptr))
         return entry_start, entry_question, most
 
-    def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: list[int]) -> list[float]:
+    def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
         """The question similarity of a large knowledge base: only the candidates' questions, through their terms.
 
         Each candidate's question terms are one range; the entries that are query terms (a few hundred of a
@@ -549,8 +550,8 @@ class Index:
         return None if position is None else self.articles[position]
 
 
-def _best(values: np.ndarray, count: int) -> list[int]:
-    """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
+def _best(values: np.ndarray, count: int) -> np.ndarray:
+    """Positions (int64) of the ``count`` largest non-zero values, best first; ties keep position order.
 
     Only a short list is sorted (a question can touch every document). The values are not negative: when
     the count-th largest of all is positive, it is the count-th largest non-zero one. A bound below it
@@ -572,11 +573,11 @@ def _best(values: np.ndarray, count: int) -> list[int]:
                 threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
                 kept = chosen >= threshold
                 positions, chosen = positions[kept], chosen[kept]
-            return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
+            return cast(np.ndarray, positions[(-chosen).argsort(kind="stable")[:count]])
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
     positions = (values >= threshold).nonzero()[0] if threshold > 0 else (values > 0).nonzero()[0]
     chosen = values[positions]
-    return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
+    return cast(np.ndarray, positions[(-chosen).argsort(kind="stable")[:count]])
 
 
 _SAMPLE_STEP = 8  # _best's sample: cheap to take, and its bound leaves about count × step values to sort

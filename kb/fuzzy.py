@@ -74,8 +74,9 @@ class Vocabulary:
         """(position in ``strings``, edits) of the closest string within ``allowed`` edits, or None."""
         if allowed <= 0:
             return None
-        start, stop = np.searchsorted(self._lengths, (len(word) - allowed, len(word) + allowed + 1)).tolist()
-        near = np.flatnonzero(np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed)
+        # Array methods rather than numpy's functions: the same operations without the functions' dispatch.
+        start, stop = self._lengths.searchsorted((len(word) - allowed, len(word) + allowed + 1)).tolist()
+        near = (np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed).nonzero()[0]
         if not len(near):
             return None
         near += start

@@ -74,6 +74,7 @@ DENSE_QUESTIONS = 50_000
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
 SPARSE_SHARE = 8
+_PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_VALUES = np.zeros(0)
 
@@ -376,7 +377,7 @@ class Index:
             weight, bool(known), tuple((number, idf[number] * factor) for number, factor in known), sparse, ranges_, whole_range
         )
         exact = all(term in self._term_id for term in word.terms)
-        if exact and len(self._plans) < 100_000:
+        if exact and len(self._plans) < _PLANS:
             self._plans[text] = plan
         return plan
 

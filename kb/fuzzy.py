@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 _OTHER = 31  # the class of every non-ASCII character
+_FEW = 32  # up to this many strings that pass the mask are measured one by one, more with one cdist call
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
@@ -73,12 +74,20 @@ class Vocabulary:
         """(position in ``strings``, edits) of the closest string within ``allowed`` edits, or None."""
         if allowed <= 0:
             return None
-        start, stop = np.searchsorted(self._lengths, (len(word) - allowed, len(word) + allowed + 1)).tolist()
-        near = np.flatnonzero(np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed)
+        # Array methods rather than numpy's functions: the same operations without the functions' dispatch.
+        start, stop = self._lengths.searchsorted((len(word) - allowed, len(word) + allowed + 1)).tolist()
+        near = (np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed).nonzero()[0]
         if not len(near):
             return None
         near += start
         candidates = self._sorted[near].tolist()
-        edits = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
-        best = int(edits.argmin())  # the first of the fewest: shorter strings come first
-        return (int(self._order[near[best]]), int(edits[best])) if edits[best] <= allowed else None
+        if len(candidates) <= _FEW:  # one call each: cheaper than cdist's set-up for a handful of strings
+            best, fewest = 0, allowed + 1
+            for place, candidate in enumerate(candidates):
+                edits = OSA.distance(word, candidate, score_cutoff=allowed)  # allowed + 1 when above it, as cdist
+                if edits < fewest:  # the first of the fewest: shorter strings come first
+                    best, fewest = place, edits
+            return (int(self._order[near[best]]), fewest) if fewest <= allowed else None
+        distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
+        best = int(distances.argmin())  # the first of the fewest: shorter strings come first
+        return (int(self._order[near[best]]), int(distances[best])) if distances[best] <= allowed else None

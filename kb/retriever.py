@@ -46,7 +46,7 @@ from faqbot.kb.fuzzy import Vocabulary
 from faqbot.kb.message import read_message
 from faqbot.kb.section_index import SectionIndex
 from faqbot.kb.sections import Section
-from faqbot.kb.text import Normaliser, fold
+from faqbot.kb.text import Normaliser, Word, fold
 
 QUESTION_SIMILARITY_WEIGHT = 0.45  # the rest goes to BM25 coverage
 UNKNOWN_TERM_WEIGHT = 0.3  # a word the KB never uses, relative to the rarest known term (cross-validated: README)
@@ -74,6 +74,7 @@ DENSE_QUESTIONS = 50_000
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
 SPARSE_SHARE = 8
+_PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_VALUES = np.zeros(0)
 
@@ -158,6 +159,7 @@ class Index:
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
         self._fuzzy_cache: dict[tuple[str, str], tuple[int, float] | None] = {}
+        self._plans: dict[str, _Plan] = {}  # folded word → its plan, for words known as they are
 
     @cached_property
     def _documents(self) -> list[_Document]:
@@ -201,11 +203,6 @@ class Index:
         """The postings' row starts as Python ints: a search reads a few per word, each cheaper from a list."""
         return cast(list[int], self.flat.indptr.tolist())
 
-    def _postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
-        """The documents that use a known term (by number), and how well each explains it (0..1)."""
-        start, stop = self._indptr[number], self._indptr[number + 1]
-        return self.flat.doc[start:stop], self.flat.weight[start:stop]
-
     def _resolve(self, term: str, word: str) -> tuple[int, float] | None:
         """The vocabulary term (its number) a question term stands for, with its weight factor.
 
@@ -236,37 +233,37 @@ class Index:
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._document_count:
             return _Scores({}, {}, 0.0, [], 0.0, set(), {})
+        n = self._document_count
         coverage: np.ndarray | None = None  # the weighted sum over the words so far
         weighted: np.ndarray | None = None  # one buffer for each further word's weighted coverage
         query_terms: dict[int, float] = {}  # vocabulary term (number) → idf × fuzzy factor
-        idf = self._idf
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
+        plans, doc, saturation = self._plans, self.flat.doc, self.flat.weight
         for word in question_words:
-            text = word.text
-            parts = [self._resolve(term, text) for term in word.parts]
-            whole = self._resolve(word.whole, text) if word.whole else None
-            known = [match for match in (*parts, whole) if match is not None]
-            weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
-            if len(known) < len(parts):  # an unknown part of a compound still weighs
-                weight = max(weight, self.unknown_idf)
+            plan = plans.get(word.text) or self._plan(word)
+            weight = plan.weight
             total_weight += weight
-            if known:
+            if plan.known:
                 known_weight += weight
             else:
-                unknown_words.add(text)
-            for number, factor in known:
-                query_terms[number] = max(query_terms.get(number, 0.0), idf[number] * factor)
-            sparse = self._sparse_coverage(parts, whole)
-            if sparse is not None:  # few documents: only theirs are updated, each as the whole array's would be
-                docs, values = sparse
-                explained_words.append(_Explained(weight, sparse=(docs, values, self._document_count)))
+                unknown_words.add(word.text)
+            for number, value in plan.query_terms:
+                query_terms[number] = max(query_terms.get(number, 0.0), value)
+            if plan.sparse:  # few documents: only theirs are updated, each as the whole array's would be
+                docs, values = _NO_DOCS, _NO_VALUES
+                if plan.parts:
+                    start, stop, factor = plan.parts[0]
+                    docs, values = doc[start:stop], saturation[start:stop]
+                    if factor != 1.0:  # factor / 1 part: the share, exactly
+                        values = values * factor
+                explained_words.append(_Explained(weight, sparse=(docs, values, n)))
                 if coverage is None:
-                    coverage = np.zeros(self._document_count)
-                coverage[docs] += values * weight  # documents are distinct; any other adds 0.0 × weight
+                    coverage = np.zeros(n)
+                np.add.at(coverage, docs, values * weight)  # in place, in order; any other adds 0.0 × weight
                 continue
-            explained = self._word_coverage(parts, whole)
+            explained = self._word_coverage(plan)
             explained_words.append(_Explained(weight, explained))
             if coverage is None:  # the sum starts at 0.0, and 0.0 + x is x: the first word's is the sum so far
                 coverage = explained * weight
@@ -274,11 +271,12 @@ class Index:
                 weighted = np.multiply(explained, weight, out=weighted)
                 coverage += weighted
         assert coverage is not None  # there was a word
-        candidates = _best(coverage, CANDIDATES)
-        all_similarities = self._question_similarities(query_terms, total_weight, candidates)
+        best = _best(coverage, CANDIDATES)
+        candidates: list[int] = best.tolist()
+        all_similarities = self._question_similarities(query_terms, total_weight, best)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
-        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[candidates] / total_weight
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
         score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
@@ -353,24 +351,42 @@ class Index:
         sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
-    def _sparse_coverage(
-        self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """A word that is one term (or none) in at most 1/``SPARSE_SHARE`` of the documents: its documents and values.
+    def _plan(self, word: Word) -> _Plan:
+        """What ``word`` brings to a search: its weight, its query terms, its postings and how they combine.
 
-        Its coverage over all documents would be 0.0 + value for these (exactly the value) and 0.0 elsewhere.
+        Remembered per word when every term of it is known as it is (the index does not change, and words
+        recur from question to question); a word that needs a typo lookup is resolved again each time
+        (the lookup has its own memo).
         """
-        if len(parts) != 1 or whole is not None:
-            return None
-        if parts[0] is None:
-            return _NO_DOCS, _NO_VALUES
-        number, factor = parts[0]
-        if (self._indptr[number + 1] - self._indptr[number]) * SPARSE_SHARE > self._document_count:
-            return None
-        docs, saturation = self._postings(number)
-        return docs, saturation if factor == 1.0 else saturation * factor  # factor / 1 parts: the share, exactly
+        text = word.text
+        parts = [self._resolve(term, text) for term in word.parts]
+        whole = self._resolve(word.whole, text) if word.whole else None
+        known = [match for match in (*parts, whole) if match is not None]
+        idf = self._idf
+        weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
+        if len(known) < len(parts):  # an unknown part of a compound still weighs
+            weight = max(weight, self.unknown_idf)
+        indptr = self._indptr
+        # Each known part's postings with its share of the word (its factor over the parts), in order.
+        ranges_ = tuple(
+            (indptr[number], indptr[number + 1], factor / len(parts)) for number, factor in (m for m in parts if m is not None)
+        )
+        whole_range = (indptr[whole[0]], indptr[whole[0] + 1], whole[1]) if whole is not None else None
+        # A word that is one term (or none) in at most 1/SPARSE_SHARE of the documents updates only theirs.
+        sparse = (
+            len(parts) == 1
+            and whole is None
+            and (not ranges_ or (ranges_[0][1] - ranges_[0][0]) * SPARSE_SHARE <= self._document_count)
+        )
+        plan = _Plan(
+            weight, bool(known), tuple((number, idf[number] * factor) for number, factor in known), sparse, ranges_, whole_range
+        )
+        exact = all(term in self._term_id for term in word.terms)
+        if exact and len(self._plans) < _PLANS:
+            self._plans[text] = plan
+        return plan
 
-    def _word_coverage(self, parts: list[tuple[int, float] | None], whole: tuple[int, float] | None) -> np.ndarray:
+    def _word_coverage(self, plan: _Plan) -> np.ndarray:
         """How well each article explains one question word, 0..1.
 
         A compound counts once, not once per part: the better of its whole form and the mean of its
@@ -378,23 +394,31 @@ class Index:
         part by part into a zeroed array (a part like "mail" can be in most documents).
         """
         n = self._document_count
-        docs_of_parts, shares = [], []
-        for match in parts:
-            if match is not None:
-                number, factor = match
-                docs, saturation = self._postings(number)
-                docs_of_parts.append(docs)
-                share = factor / len(parts)
-                shares.append(saturation if share == 1.0 else saturation * share)  # x * 1.0 is x
+        doc, saturation = self.flat.doc, self.flat.weight
+        parts = plan.parts
         explained: np.ndarray
-        if len(docs_of_parts) > 1:
-            explained = np.bincount(np.concatenate(docs_of_parts), np.concatenate(shares), n)
+        if len(parts) > 1:
+            docs = np.concatenate([doc[start:stop] for start, stop, _ in parts])
+            share = parts[0][2]
+            if all(part[2] == share for part in parts):  # one multiplication for all, each element as its own would be
+                shares = np.concatenate([saturation[start:stop] for start, stop, _ in parts])
+                if share != 1.0:
+                    shares *= share
+            else:
+                shares = np.concatenate(
+                    [saturation[start:stop] if s == 1.0 else saturation[start:stop] * s for start, stop, s in parts]
+                )
+            explained = np.bincount(docs, shares, n)
+        elif parts:
+            start, stop, share = parts[0]
+            values = saturation[start:stop]
+            explained = np.bincount(doc[start:stop], values if share == 1.0 else values * share, n)  # x * 1.0 is x
         else:
-            explained = np.bincount(docs_of_parts[0], shares[0], n) if docs_of_parts else np.zeros(n)
-        if whole is not None:  # a whole compound is rare: its few documents are updated in place
-            number, factor = whole
-            docs, saturation = self._postings(number)
-            explained[docs] = np.maximum(explained[docs], saturation if factor == 1.0 else saturation * factor)
+            explained = np.zeros(n)
+        if plan.whole is not None:  # a whole compound is rare: its few documents are updated in place
+            start, stop, factor = plan.whole
+            values = saturation[start:stop]
+            np.maximum.at(explained, doc[start:stop], values if factor == 1.0 else values * factor)
         return explained
 
     def _query_places(self, numbers: list[int]) -> np.ndarray:
@@ -422,7 +446,7 @@ class Index:
         topics = self._topic_terms
         return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
 
-    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: list[int]) -> list[float]:
+    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
@@ -431,17 +455,16 @@ class Index:
         ``query_terms``: vocabulary term (number) → its weight in the question.
         """
         flat = self.flat
-        if not len(flat.question_mass) or not docs or not query_terms:
+        if not len(flat.question_mass) or not len(docs) or not query_terms:
             return [0.0] * len(docs)
+        if len(flat.question_mass) > DENSE_QUESTIONS:
+            return self._candidate_similarities(query_terms, query_mass, docs)
         offsets, questions, counts = ranges(flat.question_start, docs)  # questions ascending per document
-        if len(flat.question_mass) <= DENSE_QUESTIONS:
-            term_questions, term_start = self._term_questions
-            shared = np.zeros(len(flat.question_mass))
-            for number, weight in query_terms.items():  # summed from 0.0 in the order of query_terms
-                shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
-            shared = shared[questions]
-        else:
-            shared = self._shared_weights(query_terms, questions)
+        term_questions, term_start = self._term_questions
+        shared = np.zeros(len(flat.question_mass))
+        for number, weight in query_terms.items():  # summed from 0.0 in the order of query_terms
+            shared[term_questions[term_start[number] : term_start[number + 1]]] += weight
+        shared = shared[questions]
         dice = 2 * shared / (query_mass + flat.question_mass[questions])
         best = np.zeros(len(docs))
         has = counts > 0
@@ -459,19 +482,54 @@ class Index:
         np.cumsum(np.bincount(flat.question_terms, minlength=len(flat.terms)), out=start[1:])
         return owner[by_term], start
 
-    def _shared_weights(self, query_terms: dict[int, float], questions: np.ndarray) -> np.ndarray:
-        """Per question of ``questions``: the summed weight of the query terms it uses, through its own terms."""
+    @cached_property
+    def _question_entries(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """For a large knowledge base: each document's question terms as one range, and each entry's question in it.
+
+        A document's example questions are consecutive, and so are their terms: per document its first
+        entry (documents + 1), per entry the number of its question within the document (0, 1, …), and
+        the most questions a document has. Derived from the index when first needed (a fraction of its size).
+        """
         flat = self.flat
-        _, entries, lengths = ranges(flat.question_term_indptr, questions)
+        entry_start = flat.question_term_indptr[flat.question_start]
+        per_document = np.diff(flat.question_start)
+        most = int(per_document.max()) if len(per_document) else 0
+        first_question = np.repeat(flat.question_start[:-1], per_document)  # per question: its document's first
+        local = np.arange(len(flat.question_mass), dtype=np.int64) - first_question
+        kind = np.uint8 if most <= 256 else np.uint16 if most <= 65_536 else np.int64
+        entry_question = np.repeat(local.astype(kind), np.diff(flat.question_term_indptr))
+        return entry_start, entry_question, most
+
+    def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+        """The question similarity of a large knowledge base: only the candidates' questions, through their terms.
+
+        Each candidate's question terms are one range; the entries that are query terms (a few hundred of a
+        few thousand) get a key (candidate, its question, the term's place in the query), so one sort puts each
+        question's shared terms in query order and one ``bincount`` sums their weights from 0.0 in that order,
+        as term by term. A question that shares no term has a Dice overlap of 0.0, as every other has more:
+        a candidate's best is the most of 0.0 and its questions that share terms.
+        """
+        flat = self.flat
+        entry_start, entry_question, most = self._question_entries
+        offsets, entries, _ = ranges(entry_start, docs)
         places = self._query_places(list(query_terms))
         place = places[flat.question_terms[entries]]  # 1 + position in query_terms; 0: not a query term
-        matched = (place > 0).nonzero()[0]
-        place = place[matched]
-        owner = np.arange(len(questions)).repeat(lengths)[matched]
-        # Each question's shared weight summed from 0.0 in the order of query_terms, term by term as ever.
-        in_order = np.lexsort((place, owner))
+        matched = place.nonzero()[0]
+        best = np.zeros(len(docs))
+        if not len(matched):
+            return best.tolist()
+        candidate = offsets.searchsorted(matched, "right") - 1  # the document whose range holds the entry
+        question = candidate * most + entry_question[entries[matched]]
+        key = question * (len(query_terms) + 1) + place[matched]
+        key.sort()  # by question, then by place in the query (a question holds each term once)
+        question, place = np.divmod(key, len(query_terms) + 1)
         weights = np.array([0.0, *query_terms.values()])
-        return np.bincount(owner[in_order], weights[place[in_order]], len(questions))
+        shared = np.bincount(question, weights[place], len(docs) * most)
+        sharing = shared.nonzero()[0]
+        candidate, number = np.divmod(sharing, most)
+        mass = flat.question_mass[flat.question_start[docs][candidate] + number]
+        np.maximum.at(best, candidate, 2 * shared[sharing] / (query_mass + mass))
+        return best.tolist()
 
     def ask(self, question: str) -> Result:
         if not question.strip():
@@ -498,8 +556,8 @@ class Index:
         return None if position is None else self.articles[position]
 
 
-def _best(values: np.ndarray, count: int) -> list[int]:
-    """Positions of the ``count`` largest non-zero values, best first; ties keep position order.
+def _best(values: np.ndarray, count: int) -> np.ndarray:
+    """Positions (int64) of the ``count`` largest non-zero values, best first; ties keep position order.
 
     Only a short list is sorted (a question can touch every document). The values are not negative: when
     the count-th largest of all is positive, it is the count-th largest non-zero one. A bound below it
@@ -521,11 +579,11 @@ def _best(values: np.ndarray, count: int) -> list[int]:
                 threshold = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
                 kept = chosen >= threshold
                 positions, chosen = positions[kept], chosen[kept]
-            return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
+            return cast(np.ndarray, positions[(-chosen).argsort(kind="stable")[:count]])
     threshold = np.partition(values, n - count)[n - count] if n > count else 0.0
     positions = (values >= threshold).nonzero()[0] if threshold > 0 else (values > 0).nonzero()[0]
     chosen = values[positions]
-    return cast(list[int], positions[(-chosen).argsort(kind="stable")[:count]].tolist())
+    return cast(np.ndarray, positions[(-chosen).argsort(kind="stable")[:count]])
 
 
 _SAMPLE_STEP = 8  # _best's sample: cheap to take, and its bound leaves about count × step values to sort
@@ -654,6 +712,17 @@ class _Explained:
         first = int(values.argmax())  # documents ascending: the first position of the most, as argmax over all
         others = np.delete(values, first)
         return int(self._docs[first]), float(values[first]), float(others.max()) if len(others) else 0.0
+
+
+class _Plan(NamedTuple):
+    """A question word resolved against the index: what it weighs and which postings explain it."""
+
+    weight: float  # its idf (of the best known term), the unknown weight for a word no document knows
+    known: bool  # some term of it is known (exactly or as a typo)
+    query_terms: tuple[tuple[int, float], ...]  # known terms (number) with idf × fuzzy factor
+    sparse: bool  # one term (or none) in few documents: only theirs are updated
+    parts: tuple[tuple[int, int, float], ...]  # known parts: postings [start, stop) and share (factor / parts)
+    whole: tuple[int, int, float] | None  # the whole compound, when known: postings [start, stop) and factor
 
 
 class _Scores(NamedTuple):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from faqbot.kb import fuzzy
 from faqbot.kb.fuzzy import Vocabulary
 
 # Few letters, so that strings are often within an edit or two of each other (and tie);
@@ -31,14 +33,20 @@ def scan(word: str, strings: list[str], allowed: int) -> tuple[str, int] | None:
     return best
 
 
+# The strings that pass the mask are measured one by one when few, with one cdist call when more: both ways.
+@pytest.mark.parametrize("few", [0, 1_000], ids=["cdist", "one-by-one"])
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(st.text(LETTERS, min_size=1, max_size=9), min_size=1, max_size=60),
     st.text(LETTERS, min_size=1, max_size=9),
     st.integers(1, 2),
 )
-def test_closest_is_what_a_full_scan_finds(strings: list[str], word: str, allowed: int) -> None:
-    found = Vocabulary(strings).closest(word, allowed)
+def test_closest_is_what_a_full_scan_finds(few: int, strings: list[str], word: str, allowed: int) -> None:
+    default, fuzzy._FEW = fuzzy._FEW, few  # not monkeypatch: hypothesis runs many examples per test call
+    try:
+        found = Vocabulary(strings).closest(word, allowed)
+    finally:
+        fuzzy._FEW = default
     assert (None if found is None else (strings[found[0]], found[1])) == scan(word, strings, allowed)
 
 

@@ -192,4 +192,26 @@ def test_the_best_candidates_are_the_first_of_a_full_sort(seed, size, levels, ze
     values[rng.random(size) < zero_share] = 0.0
     listed = values.tolist()
     expected = sorted((i for i, value in enumerate(listed) if value > 0), key=lambda i: (-listed[i], i))[:count]
-    assert _best(values, count) == expected
+    assert _best(values, count).tolist() == expected
+
+
+@pytest.mark.parametrize("questions_of_first", [3, 300], ids=["few-questions", "more-than-a-byte-counts"])
+def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monkeypatch, shipped, questions_of_first):
+    """The large bases' question similarity (each candidate's question terms as one range, numbered per
+    document) gives every score and similarity of the small bases' way, also for an article with more
+    example questions than a byte can number."""
+    import dataclasses
+
+    import faqbot.kb.retriever
+
+    articles = list(shipped.articles)
+    every = [question for article in articles for question in article.questions]
+    articles[0] = dataclasses.replace(articles[0], questions=tuple((every * 2)[:questions_of_first]))
+    index = Index(articles, shipped.topics)
+    texts = [case.question for case in read_cases(DATA / "questions.tsv")] + every[::7]
+    results = {}
+    for dense in (10**9, 0):
+        monkeypatch.setattr(faqbot.kb.retriever, "DENSE_QUESTIONS", dense)
+        results[dense] = [(scored.scores, scored.similarities) for scored in map(index._score, texts)]
+    assert results[0] == results[10**9]
+    assert any(similarities[0] > 0 for _, similarities in results[0] if 0 in similarities)

@@ -81,13 +81,15 @@ class Vocabulary:
             return None
         near += start
         candidates = self._sorted[near].tolist()
+        # The first of the fewest edits wins: shorter strings come first.
         if len(candidates) <= _FEW:  # one call each: cheaper than cdist's set-up for a handful of strings
             best, fewest = 0, allowed + 1
             for place, candidate in enumerate(candidates):
                 edits = OSA.distance(word, candidate, score_cutoff=allowed)  # allowed + 1 when above it, as cdist
-                if edits < fewest:  # the first of the fewest: shorter strings come first
+                if edits < fewest:
                     best, fewest = place, edits
-            return (int(self._order[near[best]]), fewest) if fewest <= allowed else None
-        distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
-        best = int(distances.argmin())  # the first of the fewest: shorter strings come first
-        return (int(self._order[near[best]]), int(distances[best])) if distances[best] <= allowed else None
+        else:
+            distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
+            best = int(distances.argmin())
+            fewest = int(distances[best])
+        return (int(self._order[near[best]]), fewest) if fewest <= allowed else None

@@ -240,7 +240,7 @@ class Index:
         explained_words: list[_Explained] = []  # per question word: weight, how each document explains it
         unknown_words: set[str] = set()
         total_weight = known_weight = 0.0
-        plans, doc, saturation = self._plans, self.flat.doc, self.flat.weight
+        plans = self._plans
         for word in question_words:
             plan = plans.get(word.text) or self._plan(word)
             weight = plan.weight
@@ -252,12 +252,7 @@ class Index:
             for number, value in plan.query_terms:
                 query_terms[number] = max(query_terms.get(number, 0.0), value)
             if plan.sparse:  # few documents: only theirs are updated, each as the whole array's would be
-                docs, values = _NO_DOCS, _NO_VALUES
-                if plan.parts:
-                    start, stop, factor = plan.parts[0]
-                    docs, values = doc[start:stop], saturation[start:stop]
-                    if factor != 1.0:  # factor / 1 part: the share, exactly
-                        values = values * factor
+                docs, values = self._scaled_postings(*plan.parts[0]) if plan.parts else (_NO_DOCS, _NO_VALUES)
                 explained_words.append(_Explained(weight, sparse=(docs, values, n)))
                 if coverage is None:
                     coverage = np.zeros(n)
@@ -368,7 +363,7 @@ class Index:
             weight = max(weight, self.unknown_idf)
         indptr = self._indptr
         # Each known part's postings with its share of the word (its factor over the parts), in order.
-        ranges_ = tuple(
+        part_postings = tuple(
             (indptr[number], indptr[number + 1], factor / len(parts)) for number, factor in (m for m in parts if m is not None)
         )
         whole_range = (indptr[whole[0]], indptr[whole[0] + 1], whole[1]) if whole is not None else None
@@ -376,15 +371,25 @@ class Index:
         sparse = (
             len(parts) == 1
             and whole is None
-            and (not ranges_ or (ranges_[0][1] - ranges_[0][0]) * SPARSE_SHARE <= self._document_count)
+            and (not part_postings or (part_postings[0][1] - part_postings[0][0]) * SPARSE_SHARE <= self._document_count)
         )
         plan = _Plan(
-            weight, bool(known), tuple((number, idf[number] * factor) for number, factor in known), sparse, ranges_, whole_range
+            weight,
+            bool(known),
+            tuple((number, idf[number] * factor) for number, factor in known),
+            sparse,
+            part_postings,
+            whole_range,
         )
         exact = all(term in self._term_id for term in word.terms)
         if exact and len(self._plans) < _PLANS:
             self._plans[text] = plan
         return plan
+
+    def _scaled_postings(self, start: int, stop: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
+        """A range of postings: the documents, and how well each explains the term times ``factor`` (x * 1.0 is x)."""
+        values = self.flat.weight[start:stop]
+        return self.flat.doc[start:stop], values if factor == 1.0 else values * factor
 
     def _word_coverage(self, plan: _Plan) -> np.ndarray:
         """How well each article explains one question word, 0..1.
@@ -405,20 +410,14 @@ class Index:
                 if share != 1.0:
                     shares *= share
             else:
-                shares = np.concatenate(
-                    [saturation[start:stop] if s == 1.0 else saturation[start:stop] * s for start, stop, s in parts]
-                )
+                shares = np.concatenate([self._scaled_postings(*part)[1] for part in parts])
             explained = np.bincount(docs, shares, n)
         elif parts:
-            start, stop, share = parts[0]
-            values = saturation[start:stop]
-            explained = np.bincount(doc[start:stop], values if share == 1.0 else values * share, n)  # x * 1.0 is x
+            explained = np.bincount(*self._scaled_postings(*parts[0]), n)
         else:
             explained = np.zeros(n)
         if plan.whole is not None:  # a whole compound is rare: its few documents are updated in place
-            start, stop, factor = plan.whole
-            values = saturation[start:stop]
-            np.maximum.at(explained, doc[start:stop], values if factor == 1.0 else values * factor)
+            np.maximum.at(explained, *self._scaled_postings(*plan.whole))
         return explained
 
     def _query_places(self, numbers: list[int]) -> np.ndarray:

@@ -613,6 +613,13 @@ def choose(ranking: Ranking, calibration: Calibration) -> Choice:
     return Choice(position, ranking.candidates[position], verdicts[position])
 
 
+def tied(choice: Choice) -> bool:
+    """The retriever cannot tell the chosen hit from another one: both explain the message equally well
+    ("Passwort" is a keyword of both password articles). Which of them is meant is then the classifier's
+    guess alone, so the reply offers them side by side instead of answering with one."""
+    return choice.features.margin == 0.0
+
+
 def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
     """answer (confident), suggest (the top three probably hold it) or none.
 
@@ -630,7 +637,7 @@ def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
         return Result(question, "none", None, hints, topic=ranking.topic, probability=probability)
     # The probability decides, not the raw score: a long message with a story scores low on every
     # article, yet the regression may be sure (cross-validated: long messages 90.0 % → 92.4 % right).
-    if probability >= calibration.answer_threshold:
+    if probability >= calibration.answer_threshold and not tied(choice):
         section = ranking.sections[choice.position] if choice.position < len(ranking.sections) else None
         return Result(question, "answer", chosen, tuple(others[:SUGGESTIONS]), probability=probability, section=section)
     if hints and calibration.top3_probability(choice.features, choice.verdict) >= calibration.suggest_threshold:

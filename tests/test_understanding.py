@@ -105,3 +105,11 @@ def test_the_chat_words_a_topic_reply_with_the_hotline(index):
     reply = Dialog(index).reply("Wie lade ich Dateien per FTP auf meinen Webspace?")
     assert reply.kind == "none" and reply.topic == "ftp"
     assert "FTP" in reply.text and "0800 1003329" in reply.text
+
+
+def test_two_articles_the_retriever_cannot_tell_apart_are_offered_not_picked(index):
+    """„Passwort“ is a keyword of both password articles (equal scores): the classifier alone would pick one,
+    so the reply offers both instead of answering with a guess."""
+    result = index.ask("Passwort")
+    assert result.status == "suggest"
+    assert {"email-passwort-aendern", "passwort-sicherheit"} <= {hit.article.id for hit in result.suggestions}

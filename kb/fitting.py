@@ -17,7 +17,7 @@ from faqbot.kb.calibration import DECISION_NAMES, Calibration, decision_vector
 from faqbot.kb.classifier import OUTSIDE, WORD_PREFIX, Classifier, grams
 from faqbot.kb.evaluation import Outcome
 from faqbot.kb.neighbours import Neighbours
-from faqbot.kb.retriever import Choice, Index, choose, tied
+from faqbot.kb.retriever import TOPIC_OVERRULED_FROM, Choice, Index, choose, tied
 
 # Budgets for the thresholds, a little under the promises (≤ 1 % wrong confident answers in scope,
 # ≤ 3 % out of scope, ≥ 95 % out-of-scope rejected), because a threshold fitted on some questions
@@ -177,10 +177,11 @@ def fit(
     draft = Calibration(answer_weights, top3_weights, 1.0, 1.0)
     p_answer = [draft.answer_probability(c.features, c.verdict) for c in choices]
     p_top3 = [draft.top3_probability(c.features, c.verdict) for c in choices]
-    # An out-of-scope topic always wins: such questions can never be answered, whatever p says (kb.retriever.decide).
-    # Nor is a hit the retriever cannot tell from another (kb.retriever.tied).
+    # As kb.retriever.decide: an out-of-scope topic wins unless p is all but certain, and a hit the retriever
+    # cannot tell from another is never answered.
     answerable = [
-        o.ranking.topic is None and bool(o.ranking.hits) and not tied(c) for o, c in zip(outcomes, choices, strict=True)
+        bool(o.ranking.hits) and (o.ranking.topic is None or p >= TOPIC_OVERRULED_FROM) and not tied(c)
+        for o, c, p in zip(outcomes, choices, p_answer, strict=True)
     ]
     inside = [i for i, o in enumerate(outcomes) if o.in_scope]
     outside = [i for i, o in enumerate(outcomes) if not o.in_scope]

@@ -113,3 +113,14 @@ def test_two_articles_the_retriever_cannot_tell_apart_are_offered_not_picked(ind
     result = index.ask("Passwort")
     assert result.status == "suggest"
     assert {"email-passwort-aendern", "passwort-sicherheit"} <= {hit.article.id for hit in result.suggestions}
+
+
+def test_a_decision_all_but_certain_of_its_article_overrules_a_topic(index):
+    """„Kundenmenü“ is the customer-menu topic's own word, yet the question is where the mailbox password is
+    changed, which the password article answers: the decision is all but certain, so it answers."""
+    question = "Wo im Kundenmenü ändere ich das Kennwort für info@meinefirma.de?"
+    assert index.rank(question).topic.id == "kundenmenue"
+    result = index.ask(question)
+    assert result.status == "answer" and result.answer.article.id == "email-passwort-aendern"
+    assert result.topic is None
+    assert index.ask("Wie ändere ich das Passwort für meinen FTP-Zugang?").topic.id == "ftp"  # unsure: the topic

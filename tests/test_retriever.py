@@ -324,3 +324,21 @@ def test_a_known_words_plan_is_the_plan_of_resolving_it(index):
     assert len(known) > 100 and any(word.whole for word in known) and any(len(word.parts) > 2 for word in known)
     for word in known:
         assert index._plan(word) == index._resolved_plan(word)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aB- _ßÄäÉé.İ1\x1b[m;\u2011ﬁ", max_size=40))
+def test_a_questions_words_are_those_of_every_step_applied(text):
+    """The reading of a question skips the ANSI and hyphen patterns where their first character is absent, and
+    folds ASCII text with ``lower()``: the same words as every step applied to every text."""
+    import unicodedata
+
+    from faqbot.kb import text as normalising
+
+    cleaned = normalising._ANSI_ESCAPE.sub(" ", text)
+    folded = cleaned.casefold().translate(normalising._UMLAUTS)
+    if not folded.isascii():
+        folded = "".join(char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char))
+    folded = normalising._LETTER_HYPHEN.sub(r"\1", folded)
+    expected = [word for word in normalising._WORD.findall(folded) if len(word) > 1 and word not in normalising.stop_words()]
+    assert normalising.words(text) == expected

@@ -611,7 +611,7 @@ class Index:
         candidate, number = np.divmod(sharing, most)
         mass = flat.question_mass.take(flat.question_start.take(docs).take(candidate) + number)
         np.maximum.at(best, candidate, 2 * shared.take(sharing) / (query_mass + mass))
-        return cast(list[float], best.tolist())
+        return best.tolist()
 
     def ask(self, question: str) -> Result:
         if not question.strip():

@@ -597,21 +597,20 @@ class Index:
         # a bool array's ``nonzero`` is numpy's fast path (a uint8 array's is three times slower).
         place = places.take(flat.question_terms.take(entries))  # 1 + position in query_terms; 0: not a query term
         matched = place.astype(bool).nonzero()[0]
-        best = np.zeros(len(docs))
         if not len(matched):
-            return best.tolist()
+            return [0.0] * len(docs)
         candidate = offsets.searchsorted(matched, "right") - 1  # the document whose range holds the entry
         question = candidate * most + entry_question.take(entries.take(matched))
         key = question * (len(query_terms) + 1) + place.take(matched)
         key.sort()  # by question, then by place in the query (a question holds each term once)
         question, place = np.divmod(key, len(query_terms) + 1)
         weights = np.array([0.0, *query_terms.values()])
-        shared = np.bincount(question, weights.take(place), len(docs) * most)
-        sharing = shared.nonzero()[0]
-        candidate, number = np.divmod(sharing, most)
-        mass = flat.question_mass.take(flat.question_start.take(docs).take(candidate) + number)
-        np.maximum.at(best, candidate, 2 * shared.take(sharing) / (query_mass + mass))
-        return best.tolist()
+        shared = np.bincount(question, weights.take(place), len(docs) * most).reshape(len(docs), most)
+        # Every question place of the candidates at once (fewer steps than picking the sharing ones): one that
+        # shares nothing, or lies past a candidate's last question (any mass: its shared weight is 0.0), is 0.0.
+        places = flat.question_start.take(docs)[:, None] + np.arange(most)
+        mass = flat.question_mass.take(np.minimum(places, len(flat.question_mass) - 1))
+        return cast(list[float], (2 * shared / (query_mass + mass)).max(axis=1).tolist())
 
     def ask(self, question: str) -> Result:
         if not question.strip():

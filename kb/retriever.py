@@ -78,8 +78,9 @@ SPARSE_SHARE = 8
 # A term in more than 1/DENSE_PART_SHARE of the documents (a compound part like "mail" or "post") keeps its weights
 # as a document-sized array, made on its first use: a word's coverage adds such arrays (one pass over the documents)
 # instead of scattering thousands of postings. They take at most DENSE_PART_ROOM times the memory of all postings
-# (12 bytes each). At 10,000 synthetic articles the benchmark's 300 questions make 636 of them, 48.5 MiB: the index
-# then keeps 101 MiB instead of 52, still below the 205 MiB its build takes at its peak.
+# (12 bytes each). The benchmark's 300 questions make 636 of them at 10,000 synthetic articles (48.5 MiB: the index
+# and its caches then keep 110 MiB instead of 60) and 674 at 100,000 (514 MiB); the build's peak stays higher
+# (205 MiB, 2.3 GiB).
 DENSE_PART_SHARE = 8
 DENSE_PART_ROOM = 2
 _PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)

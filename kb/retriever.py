@@ -26,6 +26,7 @@ README: "How the decision is calibrated").
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +80,14 @@ DENSE_QUESTIONS = 50_000
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
 SPARSE_SHARE = 8
+# A term in more than 1/DENSE_PART_SHARE of the documents (a compound part like "mail" or "post") keeps its weights
+# as a document-sized array, made on its first use: a word's coverage adds such arrays (one pass over the documents)
+# instead of scattering thousands of postings. They take at most DENSE_PART_ROOM times the memory of all postings
+# (12 bytes each). The benchmark's 300 questions make 636 of them at 10,000 synthetic articles (48.5 MiB: the index
+# and its caches then keep 110 MiB instead of 60) and 674 at 100,000 (514 MiB); the build's peak stays higher
+# (205 MiB, 2.3 GiB).
+DENSE_PART_SHARE = 8
+DENSE_PART_ROOM = 2
 _PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_VALUES = np.zeros(0)
@@ -165,6 +174,8 @@ class Index:
         self._sections = SectionIndex(self.articles, self.normaliser)
         self._fuzzy_cache: dict[tuple[str, str], tuple[int, float] | None] = {}
         self._plans: dict[str, _Plan] = {}  # folded word → its plan, for words known as they are
+        self._dense_parts: dict[int, np.ndarray] = {}  # a common term's postings start → its weight per document
+        self._dense_room = DENSE_PART_ROOM * 12 * len(flat.doc) // (8 * max(1, self._document_count))  # arrays
 
     @cached_property
     def _documents(self) -> list[_Document]:
@@ -263,12 +274,15 @@ class Index:
                     coverage = np.zeros(n)
                 np.add.at(coverage, docs, values * weight)  # in place, in order; any other adds 0.0 × weight
                 continue
-            explained = self._word_coverage(plan)
-            explained_words.append(_Explained(weight, explained))
+            explained, scale = self._word_coverage(plan)
+            explained_words.append(_Explained(weight, explained, scale=scale))
+            # (explained × scale) × weight is explained × (scale × weight) to the bit: both products by a power
+            # of two are exact, so both round the same real number.
+            factor = scale * weight
             if coverage is None:  # the sum starts at 0.0, and 0.0 + x is x: the first word's is the sum so far
-                coverage = explained * weight
+                coverage = explained * factor
             else:
-                weighted = np.multiply(explained, weight, out=weighted)
+                weighted = np.multiply(explained, factor, out=weighted)
                 coverage += weighted
         assert coverage is not None  # there was a word
         best = _best(coverage, CANDIDATES)
@@ -358,6 +372,42 @@ class Index:
         recur from question to question); a word that needs a typo lookup is resolved again each time
         (the lookup has its own memo).
         """
+        term_id = self._term_id
+        numbers = [term_id.get(term) for term in word.parts]
+        whole = term_id.get(word.whole) if word.whole else None
+        if None in numbers or (word.whole and whole is None):
+            return self._resolved_plan(word)
+        plan = self._known_plan(cast(list[int], numbers), whole)
+        if len(self._plans) < _PLANS:
+            self._plans[word.text] = plan
+        return plan
+
+    def _known_plan(self, numbers: list[int], whole: int | None) -> _Plan:
+        """The plan of a word whose parts (``numbers``) and whole compound are all known terms.
+
+        What ``_resolved_plan`` makes of such a word — every factor 1.0, so each share is 1 / parts and each
+        query weight the idf (x * 1.0 is x) — without the typo lookup's steps: most words of most questions.
+        """
+        terms = self._term_postings
+        if whole is None and len(numbers) == 1:  # one term: the commonest word
+            number = numbers[0]
+            start, stop, weight = terms[number]
+            sparse = (stop - start) * SPARSE_SHARE <= self._document_count
+            return _Plan(weight, True, ((number, weight),), sparse, ((start, stop, 1.0),), None)
+        share = 1.0 / len(numbers)
+        parts = tuple([(start, stop, share) for start, stop, _ in map(terms.__getitem__, numbers)])
+        known = numbers if whole is None else [*numbers, whole]
+        weights = [terms[number][2] for number in known]
+        whole_range = (terms[whole][0], terms[whole][1], 1.0) if whole is not None else None
+        return _Plan(max(weights), True, tuple(zip(known, weights, strict=True)), False, parts, whole_range)
+
+    @cached_property
+    def _term_postings(self) -> list[tuple[int, int, float]]:
+        """Per term: its postings' start and stop, and its idf; one tuple each, so a word's plan reads one per term."""
+        return list(zip(self._indptr[:-1], self._indptr[1:], self._idf, strict=True))
+
+    def _resolved_plan(self, word: Word) -> _Plan:
+        """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``)."""
         text = word.text
         parts = [self._resolve(term, text) for term in word.parts]
         whole = self._resolve(word.whole, text) if word.whole else None
@@ -378,7 +428,7 @@ class Index:
             and whole is None
             and (not part_postings or (part_postings[0][1] - part_postings[0][0]) * SPARSE_SHARE <= self._document_count)
         )
-        plan = _Plan(
+        return _Plan(
             weight,
             bool(known),
             tuple((number, idf[number] * factor) for number, factor in known),
@@ -386,44 +436,76 @@ class Index:
             part_postings,
             whole_range,
         )
-        exact = all(term in self._term_id for term in word.terms)
-        if exact and len(self._plans) < _PLANS:
-            self._plans[text] = plan
-        return plan
 
     def _scaled_postings(self, start: int, stop: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
         """A range of postings: the documents, and how well each explains the term times ``factor`` (x * 1.0 is x)."""
         values = self.flat.weight[start:stop]
         return self.flat.doc[start:stop], values if factor == 1.0 else values * factor
 
-    def _word_coverage(self, plan: _Plan) -> np.ndarray:
-        """How well each article explains one question word, 0..1.
+    def _word_coverage(self, plan: _Plan) -> tuple[np.ndarray, float]:
+        """How well each document explains one question word, 0..1: an array and a scale, the values being their product.
 
-        A compound counts once, not once per part: the better of its whole form and the mean of its
-        parts. The parts' postings go into one ``np.bincount``, which adds them in order onto 0.0, as
-        part by part into a zeroed array (a part like "mail" can be in most documents).
+        A compound counts once, not once per part: the better of its whole form and the mean of its parts.
+        The parts are added part by part onto 0.0 — a common part's weights as a ready document-sized array,
+        another's postings scattered — which per document is the same sequence of additions as one
+        ``np.bincount`` over all the parts' postings in order, since a term has at most one posting per
+        document; each step adds the next part to the sum so far, in whichever operand order (a + b is b + a).
+        When the parts share one share that is a power of two (1/2 for two parts), the parts' own weights are
+        summed and the share is the scale: each product by it is exact, so the sum of the products is the
+        product of the sum, to the bit (the weights are far above the subnormal range), and the search folds
+        the share into the word's weight, one pass over the documents fewer. The result may be a ready array
+        of the index: it is never written to.
         """
         n = self._document_count
-        doc, saturation = self.flat.doc, self.flat.weight
         parts = plan.parts
-        explained: np.ndarray
-        if len(parts) > 1:
-            docs = np.concatenate([doc[start:stop] for start, stop, _ in parts])
-            share = parts[0][2]
-            if all(part[2] == share for part in parts):  # one multiplication for all, each element as its own would be
-                shares = np.concatenate([saturation[start:stop] for start, stop, _ in parts])
-                if share != 1.0:
-                    shares *= share
+        share = parts[0][2] if parts else 1.0
+        scale = share if math.frexp(share)[0] == 0.5 and all(part[2] == share for part in parts) else 1.0
+        total: np.ndarray | None = None
+        owned = False  # total is this word's own array (else a ready part array of the index)
+        for start, stop, part_share in parts:
+            factor = part_share / scale  # 1.0 when the share is the scale, else the share itself
+            ready = self._dense_part(start, stop)
+            if ready is not None:
+                values = ready if factor == 1.0 else ready * factor
+                if total is None:
+                    total, owned = values, values is not ready
+                elif owned:
+                    total += values
+                else:
+                    total, owned = total + values, True
             else:
-                shares = np.concatenate([self._scaled_postings(*part)[1] for part in parts])
-            explained = np.bincount(docs, shares, n)
-        elif parts:
-            explained = np.bincount(*self._scaled_postings(*parts[0]), n)
-        else:
-            explained = np.zeros(n)
+                docs, weights = self._scaled_postings(start, stop, factor)
+                if total is None or not owned:
+                    summed = np.bincount(docs, weights, n)
+                    if total is not None:
+                        summed += total
+                    total, owned = summed, True
+                else:
+                    np.add.at(total, docs, weights)  # in place, in order: one posting per document
+        if total is None:
+            total, owned = np.zeros(n), True
         if plan.whole is not None:  # a whole compound is rare: its few documents are updated in place
-            np.maximum.at(explained, *self._scaled_postings(*plan.whole))
-        return explained
+            if not owned:
+                total = total.copy()
+            docs, weights = self._scaled_postings(*plan.whole)
+            # max(sum × scale, w) is max(sum, w / scale) × scale: both divisions and products by a power of two are exact
+            np.maximum.at(total, docs, weights if scale == 1.0 else weights / scale)
+        return total, scale
+
+    def _dense_part(self, start: int, stop: int) -> np.ndarray | None:
+        """A common term's weight in every document (0.0 where it has none), for its postings [start, stop); None for another.
+
+        Made on the term's first use and kept (read-only, so that no search changes it for the next).
+        """
+        ready = self._dense_parts.get(start)
+        if ready is None:
+            if (stop - start) * DENSE_PART_SHARE <= self._document_count or len(self._dense_parts) >= self._dense_room:
+                return None
+            ready = np.zeros(self._document_count)
+            ready[self.flat.doc[start:stop]] = self.flat.weight[start:stop]
+            ready.flags.writeable = False
+            self._dense_parts[start] = ready
+        return ready
 
     def _query_places(self, numbers: list[int]) -> np.ndarray:
         """Per vocabulary term: 1 + its position in the query's terms (``numbers``), 0 for a term the query does not use.
@@ -517,23 +599,24 @@ class Index:
         entry_start, entry_question, most = self._question_entries
         offsets, entries, _ = ranges(entry_start, docs)
         places = self._query_places(list(query_terms))
-        place = places[flat.question_terms[entries]]  # 1 + position in query_terms; 0: not a query term
-        matched = place.nonzero()[0]
-        best = np.zeros(len(docs))
+        # ``take`` gathers as indexing does, without the general indexing's set-up (about half the time here);
+        # a bool array's ``nonzero`` is numpy's fast path (a uint8 array's is three times slower).
+        place = places.take(flat.question_terms.take(entries))  # 1 + position in query_terms; 0: not a query term
+        matched = place.astype(bool).nonzero()[0]
         if not len(matched):
-            return best.tolist()
+            return [0.0] * len(docs)
         candidate = offsets.searchsorted(matched, "right") - 1  # the document whose range holds the entry
-        question = candidate * most + entry_question[entries[matched]]
-        key = question * (len(query_terms) + 1) + place[matched]
+        question = candidate * most + entry_question.take(entries.take(matched))
+        key = question * (len(query_terms) + 1) + place.take(matched)
         key.sort()  # by question, then by place in the query (a question holds each term once)
         question, place = np.divmod(key, len(query_terms) + 1)
         weights = np.array([0.0, *query_terms.values()])
-        shared = np.bincount(question, weights[place], len(docs) * most)
-        sharing = shared.nonzero()[0]
-        candidate, number = np.divmod(sharing, most)
-        mass = flat.question_mass[flat.question_start[docs][candidate] + number]
-        np.maximum.at(best, candidate, 2 * shared[sharing] / (query_mass + mass))
-        return best.tolist()
+        shared = np.bincount(question, weights.take(place), len(docs) * most).reshape(len(docs), most)
+        # Every question place of the candidates at once (fewer steps than picking the sharing ones): one that
+        # shares nothing, or lies past a candidate's last question (any mass: its shared weight is 0.0), is 0.0.
+        places = flat.question_start.take(docs)[:, None] + np.arange(most)
+        mass = flat.question_mass.take(np.minimum(places, len(flat.question_mass) - 1))
+        return cast(list[float], (2 * shared / (query_mass + mass)).max(axis=1).tolist())
 
     def ask(self, question: str) -> Result:
         if not question.strip():
@@ -665,15 +748,24 @@ def _unknown_nouns(text: str, unknown: set[str]) -> int:
 class _Explained:
     """How well each document explains one question word, and the two best of it (computed when first asked).
 
-    Either for every document (``dense``), or, for a word whose documents are few, only for those
-    (``docs`` ascending, ``values``): every other document explains it 0.0.
+    Either for every document (``dense`` times ``scale``, a power of two: exact), or, for a word whose documents
+    are few, only for those (``docs`` ascending, ``values``): every other document explains it 0.0.
+    ``dense`` may be an array of the index: never written to.
     """
 
-    __slots__ = ("weight", "_dense", "_docs", "_values", "_size", "_tops")
+    __slots__ = ("weight", "_dense", "_scale", "_docs", "_values", "_size", "_tops")
 
-    def __init__(self, weight: float, dense: np.ndarray | None = None, sparse: tuple[np.ndarray, np.ndarray, int] | None = None):
+    def __init__(
+        self,
+        weight: float,
+        dense: np.ndarray | None = None,
+        sparse: tuple[np.ndarray, np.ndarray, int] | None = None,
+        *,
+        scale: float = 1.0,
+    ):
         self.weight = weight
         self._dense = dense
+        self._scale = scale
         self._docs: np.ndarray | None = sparse[0] if sparse is not None else None
         self._values: np.ndarray | None = sparse[1] if sparse is not None else None
         self._size = sparse[2] if sparse is not None else 0
@@ -683,7 +775,7 @@ class _Explained:
     def explained(self) -> np.ndarray:
         """Every document's value (a sparse word's made when asked, for a look at all of them; a search never asks)."""
         if self._dense is not None:
-            return self._dense
+            return self._dense if self._scale == 1.0 else self._dense * self._scale
         assert self._docs is not None and self._values is not None
         dense = np.zeros(self._size)
         dense[self._docs] = self._values
@@ -692,7 +784,7 @@ class _Explained:
     def at(self, doc: int) -> float:
         if self._docs is None:
             assert self._dense is not None
-            return float(self._dense[doc])
+            return float(self._dense[doc] * self._scale)
         assert self._values is not None
         place = int(self._docs.searchsorted(doc))
         return float(self._values[place]) if place < len(self._docs) and self._docs[place] == doc else 0.0
@@ -702,13 +794,11 @@ class _Explained:
         if self._tops is None:
             if self._docs is None:
                 assert self._dense is not None
-                explained = self._dense
-                top = int(explained.argmax())
-                value = explained[top]
-                explained[top] = 0.0  # the second best, without copying the array
-                second = float(explained.max())
-                explained[top] = value
-                self._tops = (top, float(value), second)
+                # On the unscaled values: a product by a power of two keeps every order and tie.
+                dense, scale = self._dense, self._scale
+                top = int(dense.argmax())
+                second = max(0.0, dense[:top].max(initial=0.0), dense[top + 1 :].max(initial=0.0))
+                self._tops = (top, float(dense[top] * scale), float(second * scale))
             else:
                 self._tops = self._sparse_tops()
         top, value, second = self._tops

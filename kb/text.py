@@ -69,6 +69,8 @@ def synonym_stems() -> dict[str, str]:
 
 def fold(text: str) -> str:
     """casefold, fold umlauts one way and drop remaining accents (é → e)."""
+    if text.isascii():  # most questions: lower() is casefold() for ASCII, and there is nothing else to fold
+        return text.lower()
     folded = text.casefold().translate(_UMLAUTS)
     if folded.isascii():
         return folded
@@ -78,8 +80,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words without stop words and without single characters."""
-    folded = _LETTER_HYPHEN.sub(r"\1", fold(_ANSI_ESCAPE.sub(" ", text)))
-    return [word for word in _WORD.findall(folded) if len(word) > 1 and word not in stop_words()]
+    # Each pattern only where its first character occurs: the scans cost more than the rest of a question's reading.
+    folded = fold(_ANSI_ESCAPE.sub(" ", text) if "\x1b" in text else text)
+    if "-" in folded:
+        folded = _LETTER_HYPHEN.sub(r"\1", folded)
+    stop = stop_words()
+    return [word for word in _WORD.findall(folded) if len(word) > 1 and word not in stop]
 
 
 def _canonical_stem(word: str) -> str:

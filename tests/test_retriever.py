@@ -215,3 +215,130 @@ def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monke
         results[dense] = [(scored.scores, scored.similarities) for scored in map(index._score, texts)]
     assert results[0] == results[10**9]
     assert any(similarities[0] > 0 for _, similarities in results[0] if 0 in similarities)
+
+
+def test_each_term_has_at_most_one_posting_per_document(index, shipped):
+    """The coverage adds a compound's parts document by document, as one ``bincount`` over their postings did;
+    that is the same only while a term holds each document once (its documents strictly ascending)."""
+    import dataclasses
+
+    import numpy as np
+
+    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    for flat in (index.flat, Index(copies, shipped.topics).flat):
+        row = np.repeat(np.arange(len(flat.indptr) - 1), np.diff(flat.indptr))
+        same_term = row[1:] == row[:-1]
+        assert (np.diff(flat.doc.astype(np.int64))[same_term] > 0).all()
+        assert len(flat.doc) > len(flat.indptr)  # terms with several documents: the check checks something
+
+
+def _coverage_from_postings(index: Index, plan) -> tuple:
+    """A word's coverage as defined: all its parts' postings times their shares through one ``np.bincount``
+    (adding in order onto 0.0), the whole compound's by ``np.maximum``; no scale to fold into its weight."""
+    import numpy as np
+
+    flat, n = index.flat, index._document_count
+    docs = [flat.doc[start:stop] for start, stop, _ in plan.parts]
+    values = [flat.weight[start:stop] * share for start, stop, share in plan.parts]
+    explained = np.bincount(np.concatenate(docs), np.concatenate(values), n) if plan.parts else np.zeros(n)
+    if plan.whole is not None:
+        start, stop, factor = plan.whole
+        np.maximum.at(explained, flat.doc[start:stop], flat.weight[start:stop] * factor)
+    return explained, 1.0
+
+
+@pytest.mark.parametrize("share", [None, 0, 10**9], ids=["as-shipped", "no-ready-arrays", "every-part-a-ready-array"])
+def test_ready_part_arrays_give_the_coverage_of_the_postings(monkeypatch, shipped, share):
+    """A word's coverage from ready document-sized arrays of its parts, with a share of a power of two folded
+    into its weight, is to the last bit the coverage as defined (one ``bincount`` over the parts' postings,
+    then times the weight): every score, similarity, and each word's coverage, best and second best."""
+    import dataclasses
+
+    import faqbot.kb.retriever
+
+    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    texts = [case.question for case in read_cases(DATA / "questions.tsv")]
+    texts += [text[:cut] + text[cut + 1 :] for text in texts for cut in (len(text) // 2,)]  # typos: other shares
+    texts += ["Postfachpasswortänderung", "Zertifikatsfehlermeldung Mailpostfach", "E-Mail-Postfach-Speicherplatz voll"]
+    texts += ["Computerfachmann Praxisverwaltungsprogramm", "Praxisverwaltungssystem Postfachpaswort"]  # three parts
+
+    def observed(index: Index) -> list:
+        records = []
+        for text in texts:
+            scored = index._score(text)
+            order = sorted(scored.scores, key=lambda doc: (-scored.scores[doc], doc))[:6]
+            words = [
+                (word.weight, word.explained.tobytes(), [(word.at(doc), word.best_other(doc)) for doc in order])
+                for word in scored.explained_words
+            ]
+            records.append((scored.scores, scored.similarities, words))
+        return records
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Index, "_word_coverage", _coverage_from_postings)
+        expected = observed(Index(copies, shipped.topics))
+    if share is not None:
+        monkeypatch.setattr(faqbot.kb.retriever, "DENSE_PART_SHARE", share)
+    index = Index(copies, shipped.topics)
+    assert observed(index) == expected
+    made = len(index._dense_parts)
+    assert made == 0 if share == 0 else made > 0  # ready arrays were (or were not) used
+
+
+@pytest.mark.parametrize("share", [0, 8, 10**9], ids=["no-ready-arrays", "as-shipped", "every-part-a-ready-array"])
+def test_any_compounds_coverage_is_that_of_its_postings(monkeypatch, shipped, share):
+    """Made-up compounds of one to five parts (common and rare terms, typo factors, with and without a whole
+    form): their coverage times the scale is, to the last bit, one ``bincount`` over the parts' postings."""
+    import dataclasses
+    import random
+
+    import faqbot.kb.retriever
+    from faqbot.kb.retriever import _Plan
+
+    monkeypatch.setattr(faqbot.kb.retriever, "DENSE_PART_SHARE", share)
+    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    index = Index(copies, shipped.topics)
+    indptr = index.flat.indptr.tolist()
+    common = [term for term in range(len(indptr) - 1) if indptr[term + 1] - indptr[term] > 8]
+    rng = random.Random(17)
+    for _ in range(500):
+        count = rng.randint(1, 5)
+        factors = [rng.choice([1.0, 1.0, 0.75, 0.5]) for _ in range(count)]
+        terms = [rng.choice(common) if rng.random() < 0.7 else rng.randrange(len(indptr) - 1) for _ in range(count)]
+        parts = tuple((indptr[term], indptr[term + 1], factor / count) for term, factor in zip(terms, factors, strict=True))
+        whole_term = rng.randrange(len(indptr) - 1)
+        whole = (indptr[whole_term], indptr[whole_term + 1], rng.choice([1.0, 0.75])) if rng.random() < 0.5 else None
+        plan = _Plan(1.0, True, (), False, parts, whole)
+        explained, scale = index._word_coverage(plan)
+        assert (explained * scale).tobytes() == _coverage_from_postings(index, plan)[0].tobytes()
+        assert scale == 1.0 or scale == parts[0][2]
+    assert len(index._dense_parts) == 0 if share == 0 else len(index._dense_parts) > 0
+
+
+def test_a_known_words_plan_is_the_plan_of_resolving_it(index):
+    """The plan of a word whose terms are all known is made without the typo lookup's steps: the same plan."""
+    texts = [case.question for case in read_cases(DATA / "questions.tsv")]
+    texts += ["Computerfachmann Praxisverwaltungsprogramm Postfachpasswort"]  # compounds of three and two parts
+    words = {word.text: word for text in texts for word in index.normaliser.analyse(text)}.values()
+    known = [word for word in words if all(term in index._term_id for term in word.terms)]
+    assert len(known) > 100 and any(word.whole for word in known) and any(len(word.parts) > 2 for word in known)
+    for word in known:
+        assert index._plan(word) == index._resolved_plan(word)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aB- _ßÄäÉé.İ1\x1b[m;\u2011ﬁ", max_size=40))
+def test_a_questions_words_are_those_of_every_step_applied(text):
+    """The reading of a question skips the ANSI and hyphen patterns where their first character is absent, and
+    folds ASCII text with ``lower()``: the same words as every step applied to every text."""
+    import unicodedata
+
+    from faqbot.kb import text as normalising
+
+    cleaned = normalising._ANSI_ESCAPE.sub(" ", text)
+    folded = cleaned.casefold().translate(normalising._UMLAUTS)
+    if not folded.isascii():
+        folded = "".join(char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char))
+    folded = normalising._LETTER_HYPHEN.sub(r"\1", folded)
+    expected = [word for word in normalising._WORD.findall(folded) if len(word) > 1 and word not in normalising.stop_words()]
+    assert normalising.words(text) == expected

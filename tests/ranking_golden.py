@@ -25,11 +25,15 @@ GOLDEN = DATA / "ranking_golden.json.gz"
 TOP = 10
 
 
+def four_copies(articles) -> list:
+    """The articles four times over, under new ids: more documents than the candidate cut, with exact ties."""
+    return [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in articles]
+
+
 def knowledge_bases(loaded=None) -> dict[str, Index]:
     """``loaded``: the shipped articles, when a caller has read them already (the test session has)."""
     loaded = loaded or load_articles(shipped_articles_dir())
-    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in loaded.articles]
-    return {"shipped": Index(loaded.articles, loaded.topics), "shipped x4": Index(copies, loaded.topics)}
+    return {"shipped": Index(loaded.articles, loaded.topics), "shipped x4": Index(four_copies(loaded.articles), loaded.topics)}
 
 
 RECORDED_WRITERS = {"A", "B"}  # their 1,220 messages exercise every path; the writers added later would only cost time

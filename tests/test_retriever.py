@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ranking_golden import four_copies
 
 from conftest import DATA
 from faqbot.kb.evaluation import evaluate, read_cases
@@ -220,11 +221,10 @@ def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monke
 def test_each_term_has_at_most_one_posting_per_document(index, shipped):
     """The coverage adds a compound's parts document by document, as one ``bincount`` over their postings did;
     that is the same only while a term holds each document once (its documents strictly ascending)."""
-    import dataclasses
 
     import numpy as np
 
-    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    copies = four_copies(shipped.articles)
     for flat in (index.flat, Index(copies, shipped.topics).flat):
         row = np.repeat(np.arange(len(flat.indptr) - 1), np.diff(flat.indptr))
         same_term = row[1:] == row[:-1]
@@ -252,11 +252,10 @@ def test_ready_part_arrays_give_the_coverage_of_the_postings(monkeypatch, shippe
     """A word's coverage from ready document-sized arrays of its parts, with a share of a power of two folded
     into its weight, is to the last bit the coverage as defined (one ``bincount`` over the parts' postings,
     then times the weight): every score, similarity, and each word's coverage, best and second best."""
-    import dataclasses
 
     import faqbot.kb.retriever
 
-    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    copies = four_copies(shipped.articles)
     texts = [case.question for case in read_cases(DATA / "questions.tsv")]
     texts += [text[:cut] + text[cut + 1 :] for text in texts for cut in (len(text) // 2,)]  # typos: other shares
     texts += ["Postfachpasswortänderung", "Zertifikatsfehlermeldung Mailpostfach", "E-Mail-Postfach-Speicherplatz voll"]
@@ -289,14 +288,13 @@ def test_ready_part_arrays_give_the_coverage_of_the_postings(monkeypatch, shippe
 def test_any_compounds_coverage_is_that_of_its_postings(monkeypatch, shipped, share):
     """Made-up compounds of one to five parts (common and rare terms, typo factors, with and without a whole
     form): their coverage times the scale is, to the last bit, one ``bincount`` over the parts' postings."""
-    import dataclasses
     import random
 
     import faqbot.kb.retriever
     from faqbot.kb.retriever import _Plan
 
     monkeypatch.setattr(faqbot.kb.retriever, "DENSE_PART_SHARE", share)
-    copies = [dataclasses.replace(article, id=f"{article.id}-{copy}") for copy in range(4) for article in shipped.articles]
+    copies = four_copies(shipped.articles)
     index = Index(copies, shipped.topics)
     indptr = index.flat.indptr.tolist()
     common = [term for term in range(len(indptr) - 1) if indptr[term + 1] - indptr[term] > 8]

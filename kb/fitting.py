@@ -17,7 +17,7 @@ from faqbot.kb.calibration import DECISION_NAMES, Calibration, decision_vector
 from faqbot.kb.classifier import OUTSIDE, WORD_PREFIX, Classifier, grams
 from faqbot.kb.evaluation import Outcome
 from faqbot.kb.neighbours import Neighbours
-from faqbot.kb.retriever import TOPIC_OVERRULED_FROM, Choice, Index, choose, tied
+from faqbot.kb.retriever import Choice, Index, choose, tied, topic_stands
 
 # Budgets for the thresholds, a little under the promises (≤ 1 % wrong confident answers in scope,
 # ≤ 3 % out of scope, ≥ 95 % out-of-scope rejected), because a threshold fitted on some questions
@@ -180,7 +180,7 @@ def fit(
     # As kb.retriever.decide: an out-of-scope topic wins unless p is all but certain, and a hit the retriever
     # cannot tell from another is never answered.
     answerable = [
-        bool(o.ranking.hits) and (o.ranking.topic is None or p >= TOPIC_OVERRULED_FROM) and not tied(c)
+        bool(o.ranking.hits) and not topic_stands(o.ranking, p) and not tied(c)
         for o, c, p in zip(outcomes, choices, p_answer, strict=True)
     ]
     inside = [i for i, o in enumerate(outcomes) if o.in_scope]

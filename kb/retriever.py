@@ -701,6 +701,11 @@ def choose(ranking: Ranking, calibration: Calibration) -> Choice:
     return Choice(position, ranking.candidates[position], verdicts[position])
 
 
+def topic_stands(ranking: Ranking, probability: float) -> bool:
+    """The out-of-scope topic is the reply: there is one, and the decision is not all but certain of its hit."""
+    return ranking.topic is not None and probability < TOPIC_OVERRULED_FROM
+
+
 def tied(choice: Choice) -> bool:
     """The retriever cannot tell the chosen hit from another one: both explain the message equally well
     ("Passwort" is a keyword of both password articles). Which of them is meant is then the classifier's
@@ -721,7 +726,7 @@ def decide(question: str, ranking: Ranking, calibration: Calibration) -> Result:
     others = [hit for hit in ranking.hits if hit is not chosen and hit.score >= HINT_MIN_SCORE]
     hints = tuple(([chosen] if chosen is not None and chosen.score >= HINT_MIN_SCORE else []) + others)[:SUGGESTIONS]
     probability = calibration.answer_probability(choice.features, choice.verdict)
-    if chosen is None or (ranking.topic is not None and probability < TOPIC_OVERRULED_FROM):
+    if chosen is None or topic_stands(ranking, probability):
         return Result(question, "none", None, hints, topic=ranking.topic, probability=probability)
     # The probability decides, not the raw score: a long message with a story scores low on every
     # article, yet the regression may be sure (cross-validated: long messages 90.0 % → 92.4 % right).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
@@ -15,14 +16,14 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, Input, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
-from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from faqbot.bot.tui.widgets.chat_messages import BotMessage, ReplyOptions, UserMessage
 from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.bot.tui.widgets.markdown_text import MarkdownText
@@ -80,6 +81,7 @@ class ChatScreen(Screen[None]):
         self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
         self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
         self._conversation = VerticalScroll(id="conversation")
+        self._warmed_up = threading.Event()  # the index has answered its first question (_warm_up)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,6 +102,34 @@ class ChatScreen(Screen[None]):
         self.conversation.anchor()
         self._greet()
         self._back_to_question()
+        self.call_after_refresh(self._prepare_first_answer)
+
+    def _prepare_first_answer(self) -> None:
+        """What the first answer would wait for, done while the greeting is read (README: "Performance")."""
+        self._learn_reply_styles()
+        self._warm_up()
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """One question to the index, answered to no one: the first loads the calibration, the error
+        patterns and a section index (~120 ms), which the customer's first answer would otherwise wait for."""
+        try:
+            articles = self.dialog.index.articles
+            if articles:
+                self.dialog.reply(articles[0].title)
+        finally:
+            self._warmed_up.set()
+
+    def _learn_reply_styles(self) -> None:
+        """Read the default CSS of the widgets an answer brings, once the greeting is on screen.
+
+        Textual adds a widget class's default CSS when its first instance is mounted and then parses the
+        whole stylesheet again (~40 ms): the first answer (buttons, section list) would wait for that."""
+        stylesheet = self.app.stylesheet
+        for widget in (Button(), Label(), ReplyOptions()):  # what a reply composes beyond the greeting
+            for read_from, css, tie_breaker, scope in widget._get_default_css():
+                stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
+        stylesheet.rules  # noqa: B018 -- parsed now, not at the first answer
 
     def _back_to_question(self) -> None:
         """Whatever the customer clicked in the conversation, the next keys they type are a question."""
@@ -216,6 +246,7 @@ class ChatScreen(Screen[None]):
     @work(thread=True, group="answers")
     def _answer(self, text: str, placeholder: Static, answered: Callable[[], object]) -> None:
         # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
+        self._warmed_up.wait()  # a question typed at once waits for what it would have loaded itself
         reply = self.dialog.reply(text)
         self.post_message(self.ReplyReady(placeholder, reply))
         answered()

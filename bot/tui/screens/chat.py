@@ -9,6 +9,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from textual import messages, on, work
+from textual._compositor import Compositor, ReflowResult
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,14 +17,14 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
-from faqbot.bot.tui.widgets.chat_messages import BotMessage, ReplyOptions, UserMessage
+from faqbot.bot.tui.widgets.chat_messages import BotMessage, ReplyButton, ReplyOptions, UserMessage
 from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.bot.tui.widgets.markdown_text import MarkdownText
@@ -72,6 +73,7 @@ class ChatScreen(Screen[None]):
         cursor_blink: bool = True,
     ) -> None:
         super().__init__()
+        self._compositor = _Compositor()
         self.dialog = dialog
         self.conversation_log = conversation_log  # None: --no-log
         self.helper_screens = helper_screens
@@ -126,7 +128,7 @@ class ChatScreen(Screen[None]):
         Textual adds a widget class's default CSS when its first instance is mounted and then parses the
         whole stylesheet again (~40 ms): the first answer (buttons, section list) would wait for that."""
         stylesheet = self.app.stylesheet
-        for widget in (Button(), Label(), ReplyOptions()):  # what a reply composes beyond the greeting
+        for widget in (ReplyButton(), Label(), ReplyOptions()):  # what a reply composes beyond the greeting
             for read_from, css, tie_breaker, scope in widget._get_default_css():
                 stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
         stylesheet.rules  # noqa: B018 -- parsed now, not at the first answer
@@ -354,6 +356,19 @@ class ChatScreen(Screen[None]):
             else:
                 lines += [f"**{speaker}:**", "", text, ""]
         return "\n".join(lines)
+
+
+class _Compositor(Compositor):
+    """Textual's compositor, keeping the map of all widgets that a full layout has just made.
+
+    After a scroll-only layout (each answer's second, _refresh_layout) Textual marks that map stale, and the
+    next full layout makes a new one but leaves the mark: the first widget it resizes then looks up its place
+    and arranges the whole conversation once more (~2–3 ms a turn)."""
+
+    def reflow(self, parent: Widget, size: Size) -> ReflowResult:
+        result = super().reflow(parent, size)
+        self._full_map_invalidated = False  # the map it made covers every widget
+        return result
 
 
 def _forget_arrangements(widget: Widget) -> None:

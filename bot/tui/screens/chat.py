@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from datetime import datetime
 
 from textual import messages, on, work
@@ -50,9 +49,10 @@ class ChatScreen(Screen[None]):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: Static, reply: Reply) -> None:
+        def __init__(self, question: Widget, placeholder: Static, reply: Reply) -> None:
             super().__init__()
-            self.placeholder = placeholder
+            self.question = question
+            self.placeholder = placeholder  # shown only while a late answer is looked up
             self.reply = reply
 
     class TurnLogged(Message):
@@ -232,25 +232,28 @@ class ChatScreen(Screen[None]):
             field.value = ""
             return
         self.transcript.append(("Sie", text))
-        # A plain Static while the answer is looked up: one widget to lay out, not a whole reply's.
+        question = Horizontal(UserMessage(text), classes="user-row")
+        # A plain Static while a late answer is looked up: one widget to lay out, not a whole reply's.
         placeholder = Static("…", classes="static-reply waiting", markup=False)
         answered = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self._answer(text, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
+        self._answer(text, question, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
         # Nothing is drawn until the question is mounted and, if it comes within ANSWER_GRACE, its answer
         # is queued: _reply_ready then mounts it before the screen is idle, so it is all one layout and paint.
         with self.app.batch_update():
             field.value = ""
-            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)
-            with suppress(TimeoutError):
+            await self.conversation.mount(question)
+            try:
                 await asyncio.wait_for(answered.wait(), ANSWER_GRACE)
+            except TimeoutError:
+                await self.conversation.mount(placeholder, after=question)
 
     @work(thread=True, group="answers")
-    def _answer(self, text: str, placeholder: Static, answered: Callable[[], object]) -> None:
+    def _answer(self, text: str, question: Widget, placeholder: Static, answered: Callable[[], object]) -> None:
         # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
         self._warmed_up.wait()  # a question typed at once waits for what it would have loaded itself
         reply = self.dialog.reply(text)
-        self.post_message(self.ReplyReady(placeholder, reply))
+        self.post_message(self.ReplyReady(question, placeholder, reply))
         answered()
         # The log's disk write after the answer is on its way: the customer does not wait for it.
         log = self.conversation_log
@@ -271,7 +274,8 @@ class ChatScreen(Screen[None]):
 
     @on(ReplyReady)
     async def _reply_ready(self, event: ReplyReady) -> None:
-        if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
+        after = event.placeholder if event.placeholder.is_attached else event.question
+        if not after.is_attached:  # the conversation was cleared meanwhile
             return
         message = self._bot_message(event.reply)
         conversation = self.conversation
@@ -286,7 +290,9 @@ class ChatScreen(Screen[None]):
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():
-            pending: list[Awaitable[object]] = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
+            pending: list[Awaitable[object]] = [conversation.mount(message, after=after)]
+            if after is event.placeholder:
+                pending.append(event.placeholder.remove())
             pending += self._record_reply(event.reply)
             for done in pending:  # all in place before the layout below
                 await done
@@ -402,7 +408,7 @@ def _archived(messages: list[Widget]) -> list[ArchivedMessage]:
     for message in messages:
         if isinstance(message, BotMessage):
             archived.append(_frozen(message))
-        else:
+        else:  # a question's row, or a late answer's "…" being removed
             archived.extend(ArchivedQuestion(question.text) for question in message.query(UserMessage))
     return archived
 

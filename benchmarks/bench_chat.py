@@ -2,7 +2,7 @@
 
     python benchmarks/bench_chat.py            # 50 turns; prints a Markdown table for the README
     python benchmarks/bench_chat.py 100        # more turns
-    python benchmarks/bench_chat.py 50 --each  # and each turn's wall / CPU milliseconds (to find outliers)
+    python benchmarks/bench_chat.py 50 --each  # and each turn's wall / CPU milliseconds / frames (to find outliers)
 
 Each turn types a different labelled question (tests/data/questions.tsv, in file order), presses Enter and
 waits until the answer has replaced the placeholder and the app has gone idle; the time is taken from the
@@ -73,11 +73,9 @@ def main() -> None:
         os.environ["FAQBOT_CACHE_DIR"] = cache
         timings, cpu, widgets, painted_frames = asyncio.run(conversation(turns))
     if "--each" in sys.argv:
+        each = zip(timings, cpu, painted_frames, strict=True)
         print(
-            " ".join(
-                f"{turn}:{wall * 1000:.0f}/{used * 1000:.0f}"
-                for turn, (wall, used) in enumerate(zip(timings, cpu, strict=True), 1)
-            )
+            " ".join(f"{turn}:{wall * 1000:.0f}/{used * 1000:.0f}/{frames}" for turn, (wall, used, frames) in enumerate(each, 1))
         )
     print("| turns | p50 Enter → answer | p95 | slowest | CPU p50 | CPU p95 | frames per answer | widgets after the last |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

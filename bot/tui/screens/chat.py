@@ -296,6 +296,12 @@ class ChatScreen(Screen[None]):
             pending += self._record_reply(event.reply)
             for done in pending:  # all in place before the layout below
                 await done
+            # Textual awaits each mount once more from the conversation's own queue and then asks for the
+            # conversation to be laid out and painted again: heard before the layout below (which answers it),
+            # not as a second layout and paint after it (on the first turns, ~30 ms each).
+            settled = asyncio.Event()
+            conversation.call_next(settled.set)  # after the mounts' callbacks, which that queue holds
+            await settled.wait()
         if self.is_current and not self.app._batch_count:
             # Laid out and painted now rather than at the screen's next update tick (up to 1/60 s later); the
             # layout requests waiting for that tick are answered by this layout (_refresh_layout, _on_layout).

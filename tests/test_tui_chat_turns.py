@@ -86,3 +86,28 @@ async def test_an_archive_group_grown_reply_by_reply_shows_what_one_made_at_once
         assert grown.content_size.height == made_at_once.content_size.height == len(cells(grown))
         questions = [message.text for message in grown.messages if isinstance(message, ArchivedQuestion)]
         assert questions[0] == "Mein Postfach ist voll"
+
+
+async def test_no_garbage_collection_runs_while_an_answer_is_placed_and_collection_is_on_again_afterwards(make_app):
+    import gc
+
+    from faqbot.bot.tui.screens.chat import ChatScreen
+
+    app = make_app(log=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        seen: list[bool] = []
+        place_reply = screen._place_reply
+
+        async def placing(event):  # what the collector is doing while the answer is mounted, laid out and drawn
+            seen.append(gc.isenabled())
+            await place_reply(event)
+            seen.append(gc.isenabled())
+
+        screen._place_reply = placing
+        answer = await ask_chat(pilot, "Mein Postfach ist voll")
+        assert answer.reply.article is not None
+        assert seen == [False, False]
+        assert gc.isenabled()

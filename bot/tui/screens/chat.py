@@ -21,6 +21,7 @@ from textual.widgets import Header, Input, Label, Static
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui import collector
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
 from faqbot.bot.tui.widgets.chat_messages import BotMessage, ReplyButton, ReplyOptions, UserMessage
@@ -274,6 +275,10 @@ class ChatScreen(Screen[None]):
 
     @on(ReplyReady)
     async def _reply_ready(self, event: ReplyReady) -> None:
+        with collector.deferred():
+            await self._place_reply(event)
+
+    async def _place_reply(self, event: ReplyReady) -> None:
         after = event.placeholder if event.placeholder.is_attached else event.question
         if not after.is_attached:  # the conversation was cleared meanwhile
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import datetime
 
 from textual import messages, on, work
@@ -40,6 +41,8 @@ ARCHIVE_GROUP = 8
 # How long the question waits to be drawn together with its answer (one layout and paint, not two); an
 # answer that takes longer comes after the question and a "…".
 ANSWER_GRACE = 0.05
+# Longest wait for the conversation's queue before an answer is laid out (_place_reply); it takes well under 1 ms.
+SETTLE_TIMEOUT = 1.0
 
 
 class ChatScreen(Screen[None]):
@@ -84,7 +87,7 @@ class ChatScreen(Screen[None]):
         self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
         self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
         self._conversation = VerticalScroll(id="conversation")
-        self._warmed_up = threading.Event()  # the index has answered its first question (_warm_up)
+        self._warming_up = threading.Lock()  # held while the index answers its first question (_warm_up)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,16 +115,15 @@ class ChatScreen(Screen[None]):
         self._learn_reply_styles()
         self._warm_up()
 
-    @work(thread=True, group="warm-up")
+    @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
         """One question to the index, answered to no one: the first loads the calibration, the error
-        patterns and a section index (~120 ms), which the customer's first answer would otherwise wait for."""
-        try:
+        patterns and a section index (~120 ms), which the customer's first answer would otherwise wait for.
+        Should it fail, the customer's first question meets the same error, as it did without this."""
+        with self._warming_up:
             articles = self.dialog.index.articles
             if articles:
                 self.dialog.reply(articles[0].title)
-        finally:
-            self._warmed_up.set()
 
     def _learn_reply_styles(self) -> None:
         """Read the default CSS of the widgets an answer brings, once the greeting is on screen.
@@ -252,7 +254,8 @@ class ChatScreen(Screen[None]):
     @work(thread=True, group="answers")
     def _answer(self, text: str, question: Widget, placeholder: Static, answered: Callable[[], object]) -> None:
         # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
-        self._warmed_up.wait()  # a question typed at once waits for what it would have loaded itself
+        with self._warming_up:  # a question typed at once waits for what it would have loaded itself
+            pass
         reply = self.dialog.reply(text)
         self.post_message(self.ReplyReady(question, placeholder, reply))
         answered()
@@ -306,7 +309,8 @@ class ChatScreen(Screen[None]):
             # not as a second layout and paint after it (on the first turns, ~30 ms each).
             settled = asyncio.Event()
             conversation.call_next(settled.set)  # after the mounts' callbacks, which that queue holds
-            await settled.wait()
+            with suppress(TimeoutError):  # a queue that no longer runs must not hold the reply back
+                await asyncio.wait_for(settled.wait(), SETTLE_TIMEOUT)
         if self.is_current and not self.app._batch_count:
             # Laid out and painted now rather than at the screen's next update tick (up to 1/60 s later); the
             # layout requests waiting for that tick are answered by this layout (_refresh_layout, _on_layout).

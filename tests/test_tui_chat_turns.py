@@ -111,3 +111,17 @@ async def test_no_garbage_collection_runs_while_an_answer_is_placed_and_collecti
         assert answer.reply.article is not None
         assert seen == [False, False]
         assert gc.isenabled()
+
+
+async def test_a_warm_up_that_fails_leaves_the_chat_running_for_the_first_question_to_meet_the_error(make_app):
+    app = make_app(log=False)
+
+    def broken(text):
+        raise RuntimeError("index unusable")
+
+    app.dialog.reply = broken  # the chat screen asks through the app's dialog
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert app.screen.query_one("#question").has_focus  # the greeting is there, the field waits

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_chat.py            # 50 turns; prints a Markdown table for the README
     python benchmarks/bench_chat.py 100        # more turns
+    python benchmarks/bench_chat.py 50 --each  # and each turn's wall / CPU milliseconds / frames (to find outliers)
 
 Each turn types a different labelled question (tests/data/questions.tsv, in file order), presses Enter and
 waits until the answer has replaced the placeholder and the app has gone idle; the time is taken from the
@@ -66,10 +67,16 @@ async def conversation(turns: int) -> tuple[list[float], list[float], list[int],
 
 
 def main() -> None:
-    turns = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    arguments = [argument for argument in sys.argv[1:] if argument != "--each"]
+    turns = int(arguments[0]) if arguments else 50
     with tempfile.TemporaryDirectory() as cache:
         os.environ["FAQBOT_CACHE_DIR"] = cache
         timings, cpu, widgets, painted_frames = asyncio.run(conversation(turns))
+    if "--each" in sys.argv:
+        each = zip(timings, cpu, painted_frames, strict=True)
+        print(
+            " ".join(f"{turn}:{wall * 1000:.0f}/{used * 1000:.0f}/{frames}" for turn, (wall, used, frames) in enumerate(each, 1))
+        )
     print("| turns | p50 Enter → answer | p95 | slowest | CPU p50 | CPU p95 | frames per answer | widgets after the last |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for first, last in ((1, 10), (11, 20), (21, 30), (31, 40), (41, 50), (1, turns)):

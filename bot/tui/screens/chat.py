@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
 
 from textual import messages, on, work
+from textual._compositor import Compositor, ReflowResult
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,14 +17,15 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, Input, Static
+from textual.widgets import Header, Input, Label, Static
 
 from faqbot.bot import wording
 from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
 from faqbot.bot.log.store import ConversationLog
+from faqbot.bot.tui import collector
 from faqbot.bot.tui.helper_screens import HelperScreens, find
 from faqbot.bot.tui.widgets.archive import Archive, ArchivedMessage, ArchivedQuestion, ArchivedReply
-from faqbot.bot.tui.widgets.chat_messages import BotMessage, UserMessage
+from faqbot.bot.tui.widgets.chat_messages import BotMessage, ReplyButton, ReplyOptions, UserMessage
 from faqbot.bot.tui.widgets.footer import SteadyFooter
 from faqbot.bot.tui.widgets.history_input import HistoryInput
 from faqbot.bot.tui.widgets.markdown_text import MarkdownText
@@ -38,6 +41,8 @@ ARCHIVE_GROUP = 8
 # How long the question waits to be drawn together with its answer (one layout and paint, not two); an
 # answer that takes longer comes after the question and a "…".
 ANSWER_GRACE = 0.05
+# Longest wait for the conversation's queue before an answer is laid out (_place_reply); it takes well under 1 ms.
+SETTLE_TIMEOUT = 1.0
 
 
 class ChatScreen(Screen[None]):
@@ -48,9 +53,10 @@ class ChatScreen(Screen[None]):
     ]
 
     class ReplyReady(Message):
-        def __init__(self, placeholder: Static, reply: Reply) -> None:
+        def __init__(self, question: Widget, placeholder: Static, reply: Reply) -> None:
             super().__init__()
-            self.placeholder = placeholder
+            self.question = question
+            self.placeholder = placeholder  # shown only while a late answer is looked up
             self.reply = reply
 
     class TurnLogged(Message):
@@ -71,6 +77,7 @@ class ChatScreen(Screen[None]):
         cursor_blink: bool = True,
     ) -> None:
         super().__init__()
+        self._compositor = _Compositor()
         self.dialog = dialog
         self.conversation_log = conversation_log  # None: --no-log
         self.helper_screens = helper_screens
@@ -80,6 +87,7 @@ class ChatScreen(Screen[None]):
         self._reveal: Callable[[], object] | None = None  # scrolls to the reply being mounted, at its layout
         self._laid_out_at = 0.0  # when the last full layout began (Message.time's clock)
         self._conversation = VerticalScroll(id="conversation")
+        self._warming_up = threading.Lock()  # held while the index answers its first question (_warm_up)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,6 +108,33 @@ class ChatScreen(Screen[None]):
         self.conversation.anchor()
         self._greet()
         self._back_to_question()
+        self.call_after_refresh(self._prepare_first_answer)
+
+    def _prepare_first_answer(self) -> None:
+        """What the first answer would wait for, done while the greeting is read (README: "Performance")."""
+        self._learn_reply_styles()
+        self._warm_up()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """One question to the index, answered to no one: the first loads the calibration, the error
+        patterns and a section index (~120 ms), which the customer's first answer would otherwise wait for.
+        Should it fail, the customer's first question meets the same error, as it did without this."""
+        with self._warming_up:
+            articles = self.dialog.index.articles
+            if articles:
+                self.dialog.reply(articles[0].title)
+
+    def _learn_reply_styles(self) -> None:
+        """Read the default CSS of the widgets an answer brings, once the greeting is on screen.
+
+        Textual adds a widget class's default CSS when its first instance is mounted and then parses the
+        whole stylesheet again (~40 ms): the first answer (buttons, section list) would wait for that."""
+        stylesheet = self.app.stylesheet
+        for widget in (ReplyButton(), Label(), ReplyOptions()):  # what a reply composes beyond the greeting
+            for read_from, css, tie_breaker, scope in widget._get_default_css():
+                stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
+        stylesheet.rules  # noqa: B018 -- parsed now, not at the first answer
 
     def _back_to_question(self) -> None:
         """Whatever the customer clicked in the conversation, the next keys they type are a question."""
@@ -200,24 +235,29 @@ class ChatScreen(Screen[None]):
             field.value = ""
             return
         self.transcript.append(("Sie", text))
-        # A plain Static while the answer is looked up: one widget to lay out, not a whole reply's.
+        question = Horizontal(UserMessage(text), classes="user-row")
+        # A plain Static while a late answer is looked up: one widget to lay out, not a whole reply's.
         placeholder = Static("…", classes="static-reply waiting", markup=False)
         answered = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self._answer(text, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
+        self._answer(text, question, placeholder, lambda: loop.call_soon_threadsafe(answered.set))
         # Nothing is drawn until the question is mounted and, if it comes within ANSWER_GRACE, its answer
         # is queued: _reply_ready then mounts it before the screen is idle, so it is all one layout and paint.
         with self.app.batch_update():
             field.value = ""
-            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"), placeholder)
-            with suppress(TimeoutError):
+            await self.conversation.mount(question)
+            try:
                 await asyncio.wait_for(answered.wait(), ANSWER_GRACE)
+            except TimeoutError:
+                await self.conversation.mount(placeholder, after=question)
 
     @work(thread=True, group="answers")
-    def _answer(self, text: str, placeholder: Static, answered: Callable[[], object]) -> None:
+    def _answer(self, text: str, question: Widget, placeholder: Static, answered: Callable[[], object]) -> None:
         # Runs off the event loop (retrieval and the log's disk write); the handlers below own the conversation.
+        with self._warming_up:  # a question typed at once waits for what it would have loaded itself
+            pass
         reply = self.dialog.reply(text)
-        self.post_message(self.ReplyReady(placeholder, reply))
+        self.post_message(self.ReplyReady(question, placeholder, reply))
         answered()
         # The log's disk write after the answer is on its way: the customer does not wait for it.
         log = self.conversation_log
@@ -238,7 +278,12 @@ class ChatScreen(Screen[None]):
 
     @on(ReplyReady)
     async def _reply_ready(self, event: ReplyReady) -> None:
-        if not event.placeholder.is_attached:  # the conversation was cleared meanwhile
+        with collector.deferred():
+            await self._place_reply(event)
+
+    async def _place_reply(self, event: ReplyReady) -> None:
+        after = event.placeholder if event.placeholder.is_attached else event.question
+        if not after.is_attached:  # the conversation was cleared meanwhile
             return
         message = self._bot_message(event.reply)
         conversation = self.conversation
@@ -253,10 +298,19 @@ class ChatScreen(Screen[None]):
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():
-            pending: list[Awaitable[object]] = [conversation.mount(message, after=event.placeholder), event.placeholder.remove()]
+            pending: list[Awaitable[object]] = [conversation.mount(message, after=after)]
+            if after is event.placeholder:
+                pending.append(event.placeholder.remove())
             pending += self._record_reply(event.reply)
             for done in pending:  # all in place before the layout below
                 await done
+            # Textual awaits each mount once more from the conversation's own queue and then asks for the
+            # conversation to be laid out and painted again: heard before the layout below (which answers it),
+            # not as a second layout and paint after it (on the first turns, ~30 ms each).
+            settled = asyncio.Event()
+            conversation.call_next(settled.set)  # after the mounts' callbacks, which that queue holds
+            with suppress(TimeoutError):  # a queue that no longer runs must not hold the reply back
+                await asyncio.wait_for(settled.wait(), SETTLE_TIMEOUT)
         if self.is_current and not self.app._batch_count:
             # Laid out and painted now rather than at the screen's next update tick (up to 1/60 s later); the
             # layout requests waiting for that tick are answered by this layout (_refresh_layout, _on_layout).
@@ -325,6 +379,19 @@ class ChatScreen(Screen[None]):
         return "\n".join(lines)
 
 
+class _Compositor(Compositor):
+    """Textual's compositor, keeping the map of all widgets that a full layout has just made.
+
+    After a scroll-only layout (each answer's second, _refresh_layout) Textual marks that map stale, and the
+    next full layout makes a new one but leaves the mark: the first widget it resizes then looks up its place
+    and arranges the whole conversation once more (~2–3 ms a turn)."""
+
+    def reflow(self, parent: Widget, size: Size) -> ReflowResult:
+        result = super().reflow(parent, size)
+        self._full_map_invalidated = False  # the map it made covers every widget
+        return result
+
+
 def _forget_arrangements(widget: Widget) -> None:
     """Clear the arrangements a widget's change makes stale, as Textual does when it hears of the change."""
     for ancestor in widget.ancestors:
@@ -356,7 +423,7 @@ def _archived(messages: list[Widget]) -> list[ArchivedMessage]:
     for message in messages:
         if isinstance(message, BotMessage):
             archived.append(_frozen(message))
-        else:
+        else:  # a question's row, or a late answer's "…" being removed
             archived.extend(ArchivedQuestion(question.text) for question in message.query(UserMessage))
     return archived
 

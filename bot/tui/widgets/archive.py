@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.selection import Selection
 from textual.style import Style
 
-from faqbot.bot.tui.widgets.markdown_text import MarkdownText
+from faqbot.bot.tui.widgets.markdown_text import KEPT_LAYOUTS, MarkdownText
 
 # The live messages' geometry (chat_messages.tcss), which the lines copy: a reply has margin 1 left and 8 right,
 # an edge of one cell, padding 1 each side; a question is at most 80 % wide with margin 1 right, padding 1 each
@@ -54,9 +55,10 @@ class Archive(MarkdownText):
     def __init__(self, messages: list[ArchivedMessage]) -> None:
         super().__init__("")
         self.messages = list(messages)
-        # Per (width, theme) as in laid_out: each line's (first, end) column of message text, the rest being
-        # margins, edges and padding, which a copy leaves out.
-        self._text_columns: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        # Per (width, theme) as in laid_out: each message's lines as one text, and each line's (first, end) column
+        # of message text, the rest being margins, edges and padding, which a copy leaves out. A group grows by a
+        # reply each turn; the messages it had keep their lines, and only the new ones are laid out.
+        self._blocks: dict[tuple[int, str], list[tuple[Content, list[tuple[int, int]]]]] = {}
 
     @property
     def source(self) -> str:
@@ -69,8 +71,7 @@ class Archive(MarkdownText):
 
     def add(self, messages: list[ArchivedMessage]) -> None:
         self.messages += messages
-        self.laid_out.clear()
-        self._text_columns.clear()
+        self.laid_out.clear()  # the messages' lines so far stay in _blocks
         self.clear_cached_dimensions()
         # Its new height repaints it at the layout. A repaint asked for here would look up its place, and for
         # a group out of sight, between mounts, that means arranging the whole conversation (~25 ms a turn).
@@ -79,18 +80,31 @@ class Archive(MarkdownText):
     def update(self, source: str) -> None:
         raise TypeError("an archive only grows (add)")
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # From the messages' lines, without joining them into one text: that is needed only to draw the group,
+        # and a layout places it out of sight mostly.
+        return sum(len(columns) for _, columns in self._blocks_at(width)) if width else 0
+
     def _text_at(self, width: int) -> tuple[Content, int]:
-        lines: list[Content] = []
-        columns: list[tuple[int, int]] = []
-        for message in self.messages:
-            lines.append(Content(""))  # the margin above each message
-            columns.append((0, 0))
+        blocks = self._blocks_at(width)
+        return Content("\n").join(text for text, _ in blocks), sum(len(columns) for _, columns in blocks)
+
+    def _blocks_at(self, width: int) -> list[tuple[Content, list[tuple[int, int]]]]:
+        key = (width, self.app.theme)
+        blocks = self._blocks.get(key)
+        if blocks is None:
+            if len(self._blocks) >= KEPT_LAYOUTS:  # as many widths as laid_out keeps
+                del self._blocks[next(iter(self._blocks))]
+            blocks = self._blocks[key] = []
+        for message in self.messages[len(blocks) :]:
+            lines: list[Content] = [Content("")]  # the margin above each message
+            columns: list[tuple[int, int]] = [(0, 0)]
             if isinstance(message, ArchivedQuestion):
                 self._question_lines(message.text, width, lines, columns)
             else:
                 self._reply_lines(message, width, lines, columns)
-        self._text_columns[(width, self.app.theme)] = columns
-        return Content("\n").join(lines), len(lines)
+            blocks.append((Content("\n").join(lines), columns))
+        return blocks
 
     def _style(self, component: str) -> Style:
         styles = self.get_component_styles(component)
@@ -142,11 +156,7 @@ class Archive(MarkdownText):
         """The selected messages' text, without the margins, edges and padding around it."""
         width = self.content_size.width
         text = self._lay_out(width)[0]
-        columns = self._text_columns.get((width, self.app.theme))
-        if columns is None:  # laid out before this width's columns were kept: lay out again
-            self.laid_out.clear()
-            text = self._lay_out(width)[0]
-            columns = self._text_columns[(width, self.app.theme)]
+        columns = [column for _, block_columns in self._blocks_at(width) for column in block_columns]
         lines = text.plain.split("\n")
         first_y, first_x = selection.start.transpose if selection.start else (0, 0)
         last_y, last_x = selection.end.transpose if selection.end else (len(lines) - 1, len(lines[-1]))

@@ -36,6 +36,18 @@ class ReplyOptions(OptionList):
             event.prevent_default()
 
 
+class ReplyButton(Button):
+    """A reply's button, styled once, when mounted.
+
+    Button's constructor sets its variant and look as classes, and each class change restyles a widget (a walk
+    of the whole stylesheet), before it is even in the app: three walks per button that the mount repeats
+    anyway (~1 ms each button; README: "Performance")."""
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        if self.is_attached:  # once mounted, a class change (disabled, pressed) restyles it as before
+            super().update_node_styles(animate)
+
+
 class UserMessage(Static):
     """The customer's text, shown exactly as typed (never read as markup)."""
 
@@ -100,11 +112,11 @@ class BotMessage(Vertical):
                 # The passage that answers comes first; the rest of the article is one key away.
                 yield ReplyOptions(*self._section_options(reply.section), classes="sections")
             if self.helper_title is not None:
-                yield Button(f"{self.helper_title} öffnen", id="open-helper", classes="helper-button")
+                yield ReplyButton(f"{self.helper_title} öffnen", id="open-helper", classes="helper-button")
             with Horizontal(classes="feedback"):
                 yield Label("War das hilfreich?")
-                yield Button("Ja", id="helpful-yes", variant="success")
-                yield Button("Nein", id="helpful-no", variant="error")
+                yield ReplyButton("Ja", id="helpful-yes", variant="success")
+                yield ReplyButton("Nein", id="helpful-no", variant="error")
         elif reply.text:
             yield MarkdownText(reply.text, classes="bot-text")
         options = [Option(Content(article.title), id=f"article:{article.id}") for article in reply.suggestions]

@@ -77,6 +77,11 @@ FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it expl
 # Up to this many example questions in all, a question's overlaps are summed over all of them at once
 # (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
 DENSE_QUESTIONS = 50_000
+# There, each document's example questions are one padded block of their terms (documents × most questions × most
+# terms), so a search gathers its candidates' blocks in one step, while that takes at most PADDED_ROOM slots per
+# question term (synthetic bases: 1.8; a document with far more questions, or a question with far more terms, than the
+# others would inflate every block); otherwise each candidate's question terms are read as one range.
+PADDED_ROOM = 8
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
 SPARSE_SHARE = 8
@@ -512,8 +517,9 @@ class Index:
 
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
-        # The smallest type that holds the places: the table is made per search and read at random.
-        places = np.zeros(len(self.flat.terms), np.uint8 if len(numbers) < 256 else np.int32)
+        # The smallest type that holds the places: the table is made per search and read at random. One entry more
+        # than there are terms: the padding of ``_question_rows`` (term number len(terms)) is no query term.
+        places = np.zeros(len(self.flat.terms) + 1, np.uint8 if len(numbers) < 256 else np.int32)
         places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
@@ -586,15 +592,75 @@ class Index:
         entry_question = np.repeat(local.astype(kind), np.diff(flat.question_term_indptr))
         return entry_start, entry_question, most
 
+    @cached_property
+    def _question_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a large knowledge base: each document's example questions as one padded block, or None (``PADDED_ROOM``).
+
+        ``rows[d, q, t]`` is the t-th term (number) of document d's q-th question, ``len(terms)`` past its last term
+        and in places past the document's last question; ``mass[d, q]`` that question's mass, 0.0 past the last
+        (a place that shares no term has an overlap of 0.0 with any positive mass). Derived from the index when
+        first needed (4 MiB and 0.8 MiB at 10,000 synthetic articles; not in the cache file).
+        """
+        flat = self.flat
+        per_document = np.diff(flat.question_start)
+        per_question = np.diff(flat.question_term_indptr)
+        most = int(per_document.max()) if len(per_document) else 0
+        width = int(per_question.max()) if len(per_question) else 0
+        if len(per_document) * most * width > PADDED_ROOM * len(flat.question_terms):
+            return None
+        pad = len(flat.terms)
+        rows = np.full((len(per_document), most, width), pad, np.uint16 if pad < 2**16 else np.int32)
+        document = np.arange(len(per_document)).repeat(per_document)  # per question
+        local = np.arange(len(per_question)) - flat.question_start[:-1].repeat(per_document)  # its number in the document
+        question = np.arange(len(per_question)).repeat(per_question)  # per question term
+        slot = np.arange(len(flat.question_terms)) - flat.question_term_indptr[:-1].repeat(per_question)
+        rows[document.take(question), local.take(question), slot] = flat.question_terms
+        mass = np.zeros((len(per_document), most))
+        mass[document, local] = flat.question_mass
+        return rows, mass
+
     def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
         """The question similarity of a large knowledge base: only the candidates' questions, through their terms.
 
-        Each candidate's question terms are one range; the entries that are query terms (a few hundred of a
-        few thousand) get a key (candidate, its question, the term's place in the query), so one sort puts each
-        question's shared terms in query order and one ``bincount`` sums their weights from 0.0 in that order,
-        as term by term. A question that shares no term has a Dice overlap of 0.0, as every other has more:
-        a candidate's best is the most of 0.0 and its questions that share terms.
+        The entries that are query terms (a few hundred of a few thousand) get a key (candidate, its question,
+        the term's place in the query), so one sort puts each question's shared terms in query order and one
+        ``bincount`` sums their weights from 0.0 in that order, as term by term. A question that shares no term
+        has a Dice overlap of 0.0, as every other has more: a candidate's best is the most of 0.0 and its
+        questions that share terms. The candidates' questions are read as padded blocks (``_question_rows``:
+        one gather, and an entry's question is its slot's block row) or, where those would take too much room,
+        as one range of question terms per candidate.
         """
+        padded = self._question_rows
+        if padded is None:
+            return self._ranged_similarities(query_terms, query_mass, docs)
+        rows, masses = padded
+        most, width = rows.shape[1], rows.shape[2]
+        places = self._query_places(list(query_terms))
+        # Per slot of the candidates' blocks: 1 + the term's place in query_terms, 0 when no query term (or padding).
+        place = places.take(rows.take(docs, axis=0)).ravel()
+        matched = place.astype(bool).nonzero()[0]  # a bool array's ``nonzero`` is numpy's fast path
+        if not len(matched):
+            return [0.0] * len(docs)
+        # A slot's block row (matched // width) is candidate × most + its question within the candidate.
+        shared = self._shared_weights(matched // width, place.take(matched), query_terms, len(docs) * most)
+        mass = masses.take(docs, axis=0)
+        return cast(list[float], (2 * shared.reshape(len(docs), most) / (query_mass + mass)).max(axis=1).tolist())
+
+    @staticmethod
+    def _shared_weights(question: np.ndarray, place: np.ndarray, query_terms: dict[int, float], count: int) -> np.ndarray:
+        """Per question (0..count-1), the weights of its query terms summed from 0.0 in query order.
+
+        ``question`` and ``place`` per matched entry: its question, and 1 + its term's place in ``query_terms``.
+        """
+        key = question * (len(query_terms) + 1) + place
+        key.sort()  # by question, then by place in the query (a question holds each term once)
+        question, place = np.divmod(key, len(query_terms) + 1)
+        weights = np.array([0.0, *query_terms.values()])
+        return np.bincount(question, weights.take(place), count)
+
+    def _ranged_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+        """``_candidate_similarities`` through one range of question terms per candidate (a document's questions
+        and their terms are consecutive), with each entry's question numbered within its document."""
         flat = self.flat
         entry_start, entry_question, most = self._question_entries
         offsets, entries, _ = ranges(entry_start, docs)
@@ -607,11 +673,7 @@ class Index:
             return [0.0] * len(docs)
         candidate = offsets.searchsorted(matched, "right") - 1  # the document whose range holds the entry
         question = candidate * most + entry_question.take(entries.take(matched))
-        key = question * (len(query_terms) + 1) + place.take(matched)
-        key.sort()  # by question, then by place in the query (a question holds each term once)
-        question, place = np.divmod(key, len(query_terms) + 1)
-        weights = np.array([0.0, *query_terms.values()])
-        shared = np.bincount(question, weights.take(place), len(docs) * most).reshape(len(docs), most)
+        shared = self._shared_weights(question, place.take(matched), query_terms, len(docs) * most).reshape(len(docs), most)
         # Every question place of the candidates at once (fewer steps than picking the sharing ones): one that
         # shares nothing, or lies past a candidate's last question (any mass: its shared weight is 0.0), is 0.0.
         places = flat.question_start.take(docs)[:, None] + np.arange(most)

@@ -80,7 +80,8 @@ DENSE_QUESTIONS = 50_000
 # There, each document's example questions are one padded block of their terms (documents × most questions × most
 # terms), so a search gathers its candidates' blocks in one step, while that takes at most PADDED_ROOM slots per
 # question term (synthetic bases: 1.8; a document with far more questions, or a question with far more terms, than the
-# others would inflate every block); otherwise each candidate's question terms are read as one range.
+# others would inflate every block); otherwise each candidate's question terms are read as one range. The same bound
+# holds for each document's topic terms as one padded row (the topic check; synthetic bases 1.4, shipped 2.4).
 PADDED_ROOM = 8
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
@@ -292,12 +293,13 @@ class Index:
         assert coverage is not None  # there was a word
         best = _best(coverage, CANDIDATES)
         candidates: list[int] = best.tolist()
-        all_similarities = self._question_similarities(query_terms, total_weight, best)
+        places = self._query_places(list(query_terms))  # read by the similarity of a large base and the topic check
+        all_similarities = self._question_similarities(query_terms, total_weight, best, places)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
         score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
-        score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
+        score = np.where(self._has_topic_term(best, places, query_terms), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
         similarities = dict(zip(candidates, all_similarities, strict=True))
         terms = self.flat.terms  # the sections and the decision read the query's terms by name
@@ -518,39 +520,64 @@ class Index:
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
         # The smallest type that holds the places: the table is made per search and read at random. One entry more
-        # than there are terms: the padding of ``_question_rows`` (term number len(terms)) is no query term.
+        # than there are terms: the padding of ``_question_rows`` and ``_topic_rows`` (term len(terms)) is no query term.
         places = np.zeros(len(self.flat.terms) + 1, np.uint8 if len(numbers) < 256 else np.int32)
         places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
     @cached_property
-    def _topic_terms(self) -> list[tuple[int, ...]]:
-        """Per document, its topic terms (nouns of title and keywords) as a tuple, made on the first search.
+    def _topic_rows(self) -> np.ndarray | None:
+        """Per document, its topic terms (nouns of title and keywords) as one padded row, made on the first search;
+        None where the rows would take more than ``PADDED_ROOM`` slots per topic term (a document with far more
+        keywords than the others). Past a document's last term: ``len(terms)``, no query term.
 
-        A search checks its 30 candidates against the query's terms: a few set lookups each, where the
-        same check with arrays is a dozen numpy calls on arrays of a hundred entries.
+        A search checks its 30 candidates in one gather through the query's place table, which the large bases'
+        similarity reads too (0.3 MiB at 10,000 synthetic articles).
         """
+        flat = self.flat
+        per_document = np.diff(flat.topic_indptr)
+        width = int(per_document.max()) if len(per_document) else 0
+        if len(per_document) * width > PADDED_ROOM * len(flat.topic_terms):
+            return None
+        pad = len(flat.terms)
+        rows = np.full((len(per_document), width), pad, np.uint16 if pad < 2**16 else np.int32)
+        slot = np.arange(len(flat.topic_terms)) - flat.topic_indptr[:-1].repeat(per_document)
+        rows[np.arange(len(per_document)).repeat(per_document), slot] = flat.topic_terms
+        return rows
+
+    @cached_property
+    def _topic_terms(self) -> list[tuple[int, ...]]:
+        """Per document, its topic terms as a tuple: where ``_topic_rows`` would take too much room."""
         terms, bounds = self.flat.topic_terms.tolist(), self.flat.topic_indptr.tolist()
         return [tuple(terms[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def _has_topic_term(self, docs: list[int], query_terms: set[int]) -> list[bool]:
-        """Per document: whether a matched question term is a noun of its title or keywords."""
-        topics = self._topic_terms
-        return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
+    def _has_topic_term(self, docs: np.ndarray, places: np.ndarray, query_terms: dict[int, float]) -> np.ndarray | list[bool]:
+        """Per document: whether a matched question term is a noun of its title or keywords.
 
-    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+        ``places``: the query's place table (``_query_places``), nonzero for its terms (``query_terms``).
+        """
+        rows = self._topic_rows
+        if rows is not None:
+            return cast(np.ndarray, places.take(rows.take(docs, axis=0)).any(axis=1))
+        topics, terms = self._topic_terms, query_terms.keys()
+        return [not terms.isdisjoint(topics[doc]) for doc in docs.tolist()]
+
+    def _question_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
         in a large one only the candidates' questions are compared (the others' overlaps would never be
         read), through their own terms: a few per question, where a query term can be in thousands.
-        ``query_terms``: vocabulary term (number) → its weight in the question.
+        ``query_terms``: vocabulary term (number) → its weight in the question; ``places``: their place table
+        (``_query_places``).
         """
         flat = self.flat
         if not len(flat.question_mass) or not len(docs) or not query_terms:
             return [0.0] * len(docs)
         if len(flat.question_mass) > DENSE_QUESTIONS:
-            return self._candidate_similarities(query_terms, query_mass, docs)
+            return self._candidate_similarities(query_terms, query_mass, docs, places)
         offsets, questions, counts = ranges(flat.question_start, docs)  # questions ascending per document
         term_questions, term_start = self._term_questions
         shared = np.zeros(len(flat.question_mass))
@@ -619,7 +646,9 @@ class Index:
         mass[document, local] = flat.question_mass
         return rows, mass
 
-    def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+    def _candidate_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
         """The question similarity of a large knowledge base: only the candidates' questions, through their terms.
 
         The entries that are query terms (a few hundred of a few thousand) get a key (candidate, its question,
@@ -632,10 +661,9 @@ class Index:
         """
         padded = self._question_rows
         if padded is None:
-            return self._ranged_similarities(query_terms, query_mass, docs)
+            return self._ranged_similarities(query_terms, query_mass, docs, places)
         rows, masses = padded
         most, width = rows.shape[1], rows.shape[2]
-        places = self._query_places(list(query_terms))
         # Per slot of the candidates' blocks: 1 + the term's place in query_terms, 0 when no query term (or padding).
         place = places.take(rows.take(docs, axis=0)).ravel()
         matched = place.astype(bool).nonzero()[0]  # a bool array's ``nonzero`` is numpy's fast path
@@ -658,13 +686,14 @@ class Index:
         weights = np.array([0.0, *query_terms.values()])
         return np.bincount(question, weights.take(place), count)
 
-    def _ranged_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+    def _ranged_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
         """``_candidate_similarities`` through one range of question terms per candidate (a document's questions
         and their terms are consecutive), with each entry's question numbered within its document."""
         flat = self.flat
         entry_start, entry_question, most = self._question_entries
         offsets, entries, _ = ranges(entry_start, docs)
-        places = self._query_places(list(query_terms))
         # ``take`` gathers as indexing does, without the general indexing's set-up (about half the time here);
         # a bool array's ``nonzero`` is numpy's fast path (a uint8 array's is three times slower).
         place = places.take(flat.question_terms.take(entries))  # 1 + position in query_terms; 0: not a query term

@@ -254,7 +254,7 @@ class Index:
         """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._document_count:
-            return _Scores({}, {}, 0.0, [], 0.0, set(), {})
+            return _Scores({}, {}, 0.0, [], 0.0, set(), {}, ())
         n = self._document_count
         coverage: np.ndarray | None = None  # the weighted sum over the words so far
         weighted: np.ndarray | None = None  # one buffer for each further word's weighted coverage
@@ -302,10 +302,15 @@ class Index:
         score = np.where(self._has_topic_term(best, places, query_terms), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
         similarities = dict(zip(candidates, all_similarities, strict=True))
-        terms = self.flat.terms  # the sections and the decision read the query's terms by name
-        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
         return _Scores(
-            scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
+            scores,
+            similarities,
+            known_weight / total_weight,
+            explained_words,
+            total_weight,
+            unknown_words,
+            query_terms,
+            self.flat.terms,
         )
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
@@ -369,7 +374,8 @@ class Index:
         if best_topic is not None and topic_score > top:
             if not article_docs or whole.lead(best_topic, over=article_docs[0]) > 0.0:
                 topic = self.topics[best_topic - n]
-        sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
+        query_weights = whole.query_weights
+        sections = tuple(self._sections.best(doc, query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
     def _plan(self, word: Word) -> _Plan:
@@ -929,7 +935,14 @@ class _Scores(NamedTuple):
     explained_words: list[_Explained]  # per question word: its weight, how each document explains it
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
-    query_weights: dict[str, float]  # vocabulary term → its weight in the text
+    query_terms: dict[int, float]  # vocabulary term (number) → its weight in the text
+    terms: Sequence[str]  # the vocabulary: term number → term
+
+    @property
+    def query_weights(self) -> dict[str, float]:
+        """Vocabulary term → its weight in the text, by name (the sections read it; a search alone never asks)."""
+        terms = self.terms
+        return {terms[number]: weight for number, weight in self.query_terms.items()}
 
     def lead(self, doc: int, over: int) -> float:
         """Share of the text's weight in words that ``doc`` explains, and explains better than ``over`` does."""

@@ -244,7 +244,7 @@ def test_topic_check_through_padded_rows_agrees_with_set_lookups(monkeypatch, sh
         topic_terms = [set(flat.topic_terms[flat.topic_indptr[d] : flat.topic_indptr[d + 1]].tolist()) for d in docs]
         outcomes = set()
         for text in texts:
-            numbers = {index._term_id[term]: weight for term, weight in index._score(text).query_weights.items()}
+            numbers = index._score(text).query_terms
             checked = list(index._has_topic_term(docs, index._query_places(list(numbers)), numbers))
             assert checked == [not terms.isdisjoint(numbers) for terms in topic_terms], text
             outcomes.update(checked)

@@ -77,6 +77,12 @@ FOREIGN_MIN_EXPLAINED = 0.5  # a word "belongs" to another document when it expl
 # Up to this many example questions in all, a question's overlaps are summed over all of them at once
 # (fewer, larger steps); above it, only the candidates' questions are compared, through their own terms.
 DENSE_QUESTIONS = 50_000
+# There, each document's example questions are one padded block of their terms (documents × most questions × most
+# terms), so a search gathers its candidates' blocks in one step, while that takes at most PADDED_ROOM slots per
+# question term (synthetic bases: 1.8; a document with far more questions, or a question with far more terms, than the
+# others would inflate every block); otherwise each candidate's question terms are read as one range. The same bound
+# holds for each document's topic terms as one padded row (the topic check; synthetic bases 1.4, shipped 2.4).
+PADDED_ROOM = 8
 # A word of one term in at most 1/SPARSE_SHARE of the documents updates only theirs (gathers and scatters cost
 # several times a pass over a whole array per element).
 SPARSE_SHARE = 8
@@ -248,7 +254,7 @@ class Index:
         """Scores in 0..1 of the best-covering documents (articles and topics) for one text."""
         question_words = list({word.text: word for word in self.normaliser.analyse(text)}.values())
         if not question_words or not self._document_count:
-            return _Scores({}, {}, 0.0, [], 0.0, set(), {})
+            return _Scores({}, {}, 0.0, [], 0.0, set(), {}, ())
         n = self._document_count
         coverage: np.ndarray | None = None  # the weighted sum over the words so far
         weighted: np.ndarray | None = None  # one buffer for each further word's weighted coverage
@@ -287,18 +293,24 @@ class Index:
         assert coverage is not None  # there was a word
         best = _best(coverage, CANDIDATES)
         candidates: list[int] = best.tolist()
-        all_similarities = self._question_similarities(query_terms, total_weight, best)
+        places = self._query_places(list(query_terms))  # read by the similarity of a large base and the topic check
+        all_similarities = self._question_similarities(query_terms, total_weight, best, places)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
         score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
-        score = np.where(self._has_topic_term(candidates, set(query_terms)), score, score * OFF_TOPIC_FACTOR)
+        score = np.where(self._has_topic_term(best, places, query_terms), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
         similarities = dict(zip(candidates, all_similarities, strict=True))
-        terms = self.flat.terms  # the sections and the decision read the query's terms by name
-        query_weights = {terms[number]: weight for number, weight in query_terms.items()}
         return _Scores(
-            scores, similarities, known_weight / total_weight, explained_words, total_weight, unknown_words, query_weights
+            scores,
+            similarities,
+            known_weight / total_weight,
+            explained_words,
+            total_weight,
+            unknown_words,
+            query_terms,
+            self.flat.terms,
         )
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
@@ -362,7 +374,8 @@ class Index:
         if best_topic is not None and topic_score > top:
             if not article_docs or whole.lead(best_topic, over=article_docs[0]) > 0.0:
                 topic = self.topics[best_topic - n]
-        sections = tuple(self._sections.best(doc, whole.query_weights) for doc in article_docs)
+        query_weights = whole.query_weights
+        sections = tuple(self._sections.best(doc, query_weights) for doc in article_docs)
         return Ranking(hits, topic, candidates, sections, message.core)
 
     def _plan(self, word: Word) -> _Plan:
@@ -512,39 +525,65 @@ class Index:
 
         A table to look terms up in, all at once (cheaper than a search in the query's sorted terms).
         """
-        # The smallest type that holds the places: the table is made per search and read at random.
-        places = np.zeros(len(self.flat.terms), np.uint8 if len(numbers) < 256 else np.int32)
+        # The smallest type that holds the places: the table is made per search and read at random. One entry more
+        # than there are terms: the padding of ``_question_rows`` and ``_topic_rows`` (term len(terms)) is no query term.
+        places = np.zeros(len(self.flat.terms) + 1, np.uint8 if len(numbers) < 256 else np.int32)
         places[numbers] = np.arange(1, len(numbers) + 1)
         return places
 
     @cached_property
-    def _topic_terms(self) -> list[tuple[int, ...]]:
-        """Per document, its topic terms (nouns of title and keywords) as a tuple, made on the first search.
+    def _topic_rows(self) -> np.ndarray | None:
+        """Per document, its topic terms (nouns of title and keywords) as one padded row, made on the first search;
+        None where the rows would take more than ``PADDED_ROOM`` slots per topic term (a document with far more
+        keywords than the others). Past a document's last term: ``len(terms)``, no query term.
 
-        A search checks its 30 candidates against the query's terms: a few set lookups each, where the
-        same check with arrays is a dozen numpy calls on arrays of a hundred entries.
+        A search checks its 30 candidates in one gather through the query's place table, which the large bases'
+        similarity reads too (0.3 MiB at 10,000 synthetic articles).
         """
+        flat = self.flat
+        per_document = np.diff(flat.topic_indptr)
+        width = int(per_document.max()) if len(per_document) else 0
+        if len(per_document) * width > PADDED_ROOM * len(flat.topic_terms):
+            return None
+        pad = len(flat.terms)
+        rows = np.full((len(per_document), width), pad, np.uint16 if pad < 2**16 else np.int32)
+        slot = np.arange(len(flat.topic_terms)) - flat.topic_indptr[:-1].repeat(per_document)
+        rows[np.arange(len(per_document)).repeat(per_document), slot] = flat.topic_terms
+        return rows
+
+    @cached_property
+    def _topic_terms(self) -> list[tuple[int, ...]]:
+        """Per document, its topic terms as a tuple: where ``_topic_rows`` would take too much room."""
         terms, bounds = self.flat.topic_terms.tolist(), self.flat.topic_indptr.tolist()
         return [tuple(terms[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def _has_topic_term(self, docs: list[int], query_terms: set[int]) -> list[bool]:
-        """Per document: whether a matched question term is a noun of its title or keywords."""
-        topics = self._topic_terms
-        return [not query_terms.isdisjoint(topics[doc]) for doc in docs]
+    def _has_topic_term(self, docs: np.ndarray, places: np.ndarray, query_terms: dict[int, float]) -> np.ndarray | list[bool]:
+        """Per document: whether a matched question term is a noun of its title or keywords.
 
-    def _question_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+        ``places``: the query's place table (``_query_places``), nonzero for its terms (``query_terms``).
+        """
+        rows = self._topic_rows
+        if rows is not None:
+            return cast(np.ndarray, places.take(rows.take(docs, axis=0)).any(axis=1))
+        topics, terms = self._topic_terms, query_terms.keys()
+        return [not terms.isdisjoint(topics[doc]) for doc in docs.tolist()]
+
+    def _question_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
         """Per document of ``docs``: the best idf-weighted Dice overlap of the question with one of its example questions.
 
         In a small knowledge base each term's questions get its weight, all at once (few numpy calls);
         in a large one only the candidates' questions are compared (the others' overlaps would never be
         read), through their own terms: a few per question, where a query term can be in thousands.
-        ``query_terms``: vocabulary term (number) → its weight in the question.
+        ``query_terms``: vocabulary term (number) → its weight in the question; ``places``: their place table
+        (``_query_places``).
         """
         flat = self.flat
         if not len(flat.question_mass) or not len(docs) or not query_terms:
             return [0.0] * len(docs)
         if len(flat.question_mass) > DENSE_QUESTIONS:
-            return self._candidate_similarities(query_terms, query_mass, docs)
+            return self._candidate_similarities(query_terms, query_mass, docs, places)
         offsets, questions, counts = ranges(flat.question_start, docs)  # questions ascending per document
         term_questions, term_start = self._term_questions
         shared = np.zeros(len(flat.question_mass))
@@ -586,19 +625,81 @@ class Index:
         entry_question = np.repeat(local.astype(kind), np.diff(flat.question_term_indptr))
         return entry_start, entry_question, most
 
-    def _candidate_similarities(self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray) -> list[float]:
+    @cached_property
+    def _question_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a large knowledge base: each document's example questions as one padded block, or None (``PADDED_ROOM``).
+
+        ``rows[d, q, t]`` is the t-th term (number) of document d's q-th question, ``len(terms)`` past its last term
+        and in places past the document's last question; ``mass[d, q]`` that question's mass, 0.0 past the last
+        (a place that shares no term has an overlap of 0.0 with any positive mass). Derived from the index when
+        first needed (4 MiB and 0.8 MiB at 10,000 synthetic articles; not in the cache file).
+        """
+        flat = self.flat
+        per_document = np.diff(flat.question_start)
+        per_question = np.diff(flat.question_term_indptr)
+        most = int(per_document.max()) if len(per_document) else 0
+        width = int(per_question.max()) if len(per_question) else 0
+        if len(per_document) * most * width > PADDED_ROOM * len(flat.question_terms):
+            return None
+        pad = len(flat.terms)
+        rows = np.full((len(per_document), most, width), pad, np.uint16 if pad < 2**16 else np.int32)
+        document = np.arange(len(per_document)).repeat(per_document)  # per question
+        local = np.arange(len(per_question)) - flat.question_start[:-1].repeat(per_document)  # its number in the document
+        question = np.arange(len(per_question)).repeat(per_question)  # per question term
+        slot = np.arange(len(flat.question_terms)) - flat.question_term_indptr[:-1].repeat(per_question)
+        rows[document.take(question), local.take(question), slot] = flat.question_terms
+        mass = np.zeros((len(per_document), most))
+        mass[document, local] = flat.question_mass
+        return rows, mass
+
+    def _candidate_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
         """The question similarity of a large knowledge base: only the candidates' questions, through their terms.
 
-        Each candidate's question terms are one range; the entries that are query terms (a few hundred of a
-        few thousand) get a key (candidate, its question, the term's place in the query), so one sort puts each
-        question's shared terms in query order and one ``bincount`` sums their weights from 0.0 in that order,
-        as term by term. A question that shares no term has a Dice overlap of 0.0, as every other has more:
-        a candidate's best is the most of 0.0 and its questions that share terms.
+        The entries that are query terms (a few hundred of a few thousand) get a key (candidate, its question,
+        the term's place in the query), so one sort puts each question's shared terms in query order and one
+        ``bincount`` sums their weights from 0.0 in that order, as term by term. A question that shares no term
+        has a Dice overlap of 0.0, as every other has more: a candidate's best is the most of 0.0 and its
+        questions that share terms. The candidates' questions are read as padded blocks (``_question_rows``:
+        one gather, and an entry's question is its slot's block row) or, where those would take too much room,
+        as one range of question terms per candidate.
         """
+        padded = self._question_rows
+        if padded is None:
+            return self._ranged_similarities(query_terms, query_mass, docs, places)
+        rows, masses = padded
+        most, width = rows.shape[1], rows.shape[2]
+        # Per slot of the candidates' blocks: 1 + the term's place in query_terms, 0 when no query term (or padding).
+        place = places.take(rows.take(docs, axis=0)).ravel()
+        matched = place.astype(bool).nonzero()[0]  # a bool array's ``nonzero`` is numpy's fast path
+        if not len(matched):
+            return [0.0] * len(docs)
+        # A slot's block row (matched // width) is candidate × most + its question within the candidate.
+        shared = self._shared_weights(matched // width, place.take(matched), query_terms, len(docs) * most)
+        mass = masses.take(docs, axis=0)
+        return cast(list[float], (2 * shared.reshape(len(docs), most) / (query_mass + mass)).max(axis=1).tolist())
+
+    @staticmethod
+    def _shared_weights(question: np.ndarray, place: np.ndarray, query_terms: dict[int, float], count: int) -> np.ndarray:
+        """Per question (0..count-1), the weights of its query terms summed from 0.0 in query order.
+
+        ``question`` and ``place`` per matched entry: its question, and 1 + its term's place in ``query_terms``.
+        """
+        key = question * (len(query_terms) + 1) + place
+        key.sort()  # by question, then by place in the query (a question holds each term once)
+        question, place = np.divmod(key, len(query_terms) + 1)
+        weights = np.array([0.0, *query_terms.values()])
+        return np.bincount(question, weights.take(place), count)
+
+    def _ranged_similarities(
+        self, query_terms: dict[int, float], query_mass: float, docs: np.ndarray, places: np.ndarray
+    ) -> list[float]:
+        """``_candidate_similarities`` through one range of question terms per candidate (a document's questions
+        and their terms are consecutive), with each entry's question numbered within its document."""
         flat = self.flat
         entry_start, entry_question, most = self._question_entries
         offsets, entries, _ = ranges(entry_start, docs)
-        places = self._query_places(list(query_terms))
         # ``take`` gathers as indexing does, without the general indexing's set-up (about half the time here);
         # a bool array's ``nonzero`` is numpy's fast path (a uint8 array's is three times slower).
         place = places.take(flat.question_terms.take(entries))  # 1 + position in query_terms; 0: not a query term
@@ -607,11 +708,7 @@ class Index:
             return [0.0] * len(docs)
         candidate = offsets.searchsorted(matched, "right") - 1  # the document whose range holds the entry
         question = candidate * most + entry_question.take(entries.take(matched))
-        key = question * (len(query_terms) + 1) + place.take(matched)
-        key.sort()  # by question, then by place in the query (a question holds each term once)
-        question, place = np.divmod(key, len(query_terms) + 1)
-        weights = np.array([0.0, *query_terms.values()])
-        shared = np.bincount(question, weights.take(place), len(docs) * most).reshape(len(docs), most)
+        shared = self._shared_weights(question, place.take(matched), query_terms, len(docs) * most).reshape(len(docs), most)
         # Every question place of the candidates at once (fewer steps than picking the sharing ones): one that
         # shares nothing, or lies past a candidate's last question (any mass: its shared weight is 0.0), is 0.0.
         places = flat.question_start.take(docs)[:, None] + np.arange(most)
@@ -838,7 +935,14 @@ class _Scores(NamedTuple):
     explained_words: list[_Explained]  # per question word: its weight, how each document explains it
     total_weight: float
     unknown_words: set[str]  # folded words no document knows
-    query_weights: dict[str, float]  # vocabulary term → its weight in the text
+    query_terms: dict[int, float]  # vocabulary term (number) → its weight in the text
+    terms: Sequence[str]  # the vocabulary: term number → term
+
+    @property
+    def query_weights(self) -> dict[str, float]:
+        """Vocabulary term → its weight in the text, by name (the sections read it; a search alone never asks)."""
+        terms = self.terms
+        return {terms[number]: weight for number, weight in self.query_terms.items()}
 
     def lead(self, doc: int, over: int) -> float:
         """Share of the text's weight in words that ``doc`` explains, and explains better than ``over`` does."""

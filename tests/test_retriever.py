@@ -151,12 +151,16 @@ def test_word_salad_from_the_vocabulary_never_raises(index, words):
 # candidates' questions) on the one with more documents than candidates, where the two ways differ most.
 @pytest.mark.long
 @pytest.mark.parametrize(
-    "dense_questions, only", [(None, None), (0, "shipped x4")], ids=["all-questions-at-once", "candidates-questions-only"]
+    "dense_questions, padded_room, only",
+    [(None, None, None), (0, None, "shipped x4"), (0, 0, "shipped x4")],
+    ids=["all-questions-at-once", "candidates-questions-padded", "candidates-questions-ranged-topic-tuples"],
 )
-def test_rankings_and_raw_scores_are_exactly_as_recorded(monkeypatch, shipped, dense_questions, only):
+def test_rankings_and_raw_scores_are_exactly_as_recorded(monkeypatch, shipped, dense_questions, padded_room, only):
     """Speed work on the index must not move any ranking or score, not even in the last bit.
 
-    Both ways of computing the question similarity (small and large knowledge bases) are checked.
+    Every way of computing the question similarity (small knowledge bases; large ones with the candidates'
+    questions as padded blocks or as ranges) is checked, and the topic check both through padded rows (as
+    shipped) and through tuples (``PADDED_ROOM`` 0).
     """
     import gzip
     import json
@@ -167,6 +171,8 @@ def test_rankings_and_raw_scores_are_exactly_as_recorded(monkeypatch, shipped, d
 
     if dense_questions is not None:
         monkeypatch.setattr(faqbot.kb.retriever, "DENSE_QUESTIONS", dense_questions)
+    if padded_room is not None:
+        monkeypatch.setattr(faqbot.kb.retriever, "PADDED_ROOM", padded_room)
 
     with gzip.open(GOLDEN, "rt", encoding="utf-8") as stream:
         recorded = json.load(stream)
@@ -196,19 +202,22 @@ def test_the_best_candidates_are_the_first_of_a_full_sort(seed, size, levels, ze
     assert _best(values, count).tolist() == expected
 
 
+@pytest.mark.parametrize("padded_room", [10**9, 0], ids=["padded-blocks", "ranges"])
 @pytest.mark.parametrize("questions_of_first", [3, 300], ids=["few-questions", "more-than-a-byte-counts"])
-def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monkeypatch, shipped, questions_of_first):
-    """The large bases' question similarity (each candidate's question terms as one range, numbered per
-    document) gives every score and similarity of the small bases' way, also for an article with more
-    example questions than a byte can number."""
+def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monkeypatch, shipped, questions_of_first, padded_room):
+    """The large bases' question similarity (the candidates' questions as padded blocks, or each candidate's
+    question terms as one range, numbered per document) gives every score and similarity of the small bases'
+    way, also for an article with more example questions than a byte can number."""
     import dataclasses
 
     import faqbot.kb.retriever
 
+    monkeypatch.setattr(faqbot.kb.retriever, "PADDED_ROOM", padded_room)
     articles = list(shipped.articles)
     every = [question for article in articles for question in article.questions]
     articles[0] = dataclasses.replace(articles[0], questions=tuple((every * 2)[:questions_of_first]))
     index = Index(articles, shipped.topics)
+    assert (index._question_rows is not None) == (padded_room > 0)  # the way this case is about
     texts = [case.question for case in read_cases(DATA / "questions.tsv")] + every[::7]
     results = {}
     for dense in (10**9, 0):
@@ -216,6 +225,30 @@ def test_candidates_questions_give_the_similarity_of_all_questions_at_once(monke
         results[dense] = [(scored.scores, scored.similarities) for scored in map(index._score, texts)]
     assert results[0] == results[10**9]
     assert any(similarities[0] > 0 for _, similarities in results[0] if 0 in similarities)
+
+
+def test_topic_check_through_padded_rows_agrees_with_set_lookups(monkeypatch, shipped):
+    """The topic check reads each candidate's topic terms as a padded row through the query's place table;
+    for every document and the terms of every labelled question it says what a set lookup in the document's
+    topic terms says, and so does its fallback for bases whose rows would take too much room."""
+    import numpy as np
+
+    import faqbot.kb.retriever
+
+    texts = [case.question for case in read_cases(DATA / "questions.tsv")]
+    for room in (faqbot.kb.retriever.PADDED_ROOM, 0):
+        monkeypatch.setattr(faqbot.kb.retriever, "PADDED_ROOM", room)
+        index = Index(four_copies(shipped.articles), shipped.topics)
+        assert (index._topic_rows is not None) == (room > 0)
+        flat, docs = index.flat, np.arange(index._document_count)
+        topic_terms = [set(flat.topic_terms[flat.topic_indptr[d] : flat.topic_indptr[d + 1]].tolist()) for d in docs]
+        outcomes = set()
+        for text in texts:
+            numbers = index._score(text).query_terms
+            checked = list(index._has_topic_term(docs, index._query_places(list(numbers)), numbers))
+            assert checked == [not terms.isdisjoint(numbers) for terms in topic_terms], text
+            outcomes.update(checked)
+        assert outcomes == {True, False}
 
 
 def test_each_term_has_at_most_one_posting_per_document(index, shipped):

@@ -26,16 +26,26 @@ import asyncio, sys, time
 started = float(sys.argv[1])
 from faqbot.bot.tui import create_app
 app = create_app(sys.argv[2], log=False, cursor_blink=False)
+first_frame = []
+display = app._display
+def _display(screen, renderable):
+    # The first frame the driver is given: what the customer sees first. Waiting until the app is idle
+    # would also count what the chat does once that frame is out (it warms the index up for the first answer).
+    display(screen, renderable)
+    if renderable is not None and not first_frame:
+        first_frame.append((time.time(), type(screen).__name__))
+app._display = _display
 async def main():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        print(time.time() - started, type(app.screen).__name__)
+    drawn, screen = first_frame[0]
+    print(drawn - started, screen)
 asyncio.run(main())
 """
 
 
 def first_screen(python: str, mode: str, environment: dict[str, str]) -> float:
-    """Seconds from starting the interpreter to the mounted first screen."""
+    """Seconds from starting the interpreter to the first screen drawn."""
     started = time.time()
     done = subprocess.run(
         [python, "-c", FIRST_SCREEN, repr(started), mode], capture_output=True, text=True, check=True, env=environment

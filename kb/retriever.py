@@ -63,6 +63,10 @@ HINT_MIN_SCORE = 0.30  # a "none" reply still lists articles above this as hints
 # message is about bounces (left out one writer at a time, the twelve newest: 4 more answered right, no
 # more confident wrong answers; cross-validated: 7 more answered right, 1 more near-miss answered; README "Quality").
 TOPIC_OVERRULED_FROM = 0.9
+# A topic's lead by words of its own must be a real share of the message's weight, not the rounding left
+# where topic and article explain the same word equally („Mailbox“: the new-mailboxes topic led the
+# full-mailbox article by 0.0002 once other topics had changed the documents' average length).
+TOPIC_MIN_LEAD = 0.01
 SUGGESTIONS = 3
 # An article whose listed error text occurs in the message gets this much added to its score:
 # a pasted "552 5.2.2 Mailbox full" is strong evidence, whatever the prose around it says.
@@ -372,7 +376,7 @@ class Index:
         # the full-mailbox article alike, and says nothing about which of them is meant.
         topic = None
         if best_topic is not None and topic_score > top:
-            if not article_docs or whole.lead(best_topic, over=article_docs[0]) > 0.0:
+            if not article_docs or whole.lead(best_topic, over=article_docs[0]) > TOPIC_MIN_LEAD:
                 topic = self.topics[best_topic - n]
         query_weights = whole.query_weights
         sections = tuple(self._sections.best(doc, query_weights) for doc in article_docs)

@@ -74,6 +74,26 @@ def _intents() -> tuple[_Intent, ...]:
     )
 
 
+@cache
+def _feedback_phrases() -> dict[bool, tuple[str, ...]]:
+    text = resources.files("faqbot.bot").joinpath("data", "feedback.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {True: tuple(map(_plain, data["helpful"])), False: tuple(map(_plain, data["not_helpful"]))}
+
+
+def feedback_verdict(message: str) -> bool | None:
+    """True or False when the message is a typed „Ja“ or „Nein“ (as to „War das hilfreich?“), else None."""
+    plain = _plain(message)
+    if not plain or len(plain.split()) > SMALLTALK_MAX_WORDS:
+        return None
+    best: tuple[bool, float] | None = None
+    for verdict, phrases in _feedback_phrases().items():
+        match = process.extractOne(plain, phrases, scorer=fuzz.ratio, score_cutoff=SMALLTALK_MIN_SIMILARITY)
+        if match is not None and (best is None or match[1] > best[1]):
+            best = (verdict, match[1])
+    return best[0] if best else None
+
+
 def _plain(text: str) -> str:
     """Folded words separated by single spaces: how messages and phrases are compared."""
     return " ".join(re.findall(r"[^\W_]+", fold(text)))

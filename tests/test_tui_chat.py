@@ -83,6 +83,42 @@ async def test_feedback_no_offers_next_best_and_hotline_then_a_typed_question_is
         await _type_next_question_and_check_the_log(app, pilot, db, "Postfachpasswort zurücksetzen")
 
 
+async def test_a_typed_ja_or_nein_under_an_answer_is_its_feedback_and_only_there(make_app, tmp_path):
+    from faqbot.bot.log.store import ConversationLog
+
+    db = tmp_path / "log.sqlite"
+    app = make_app(db=db)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await ask_chat(pilot, "winmail.dat öffnen")
+        await pilot.press(*"Ja!", "enter")  # typed instead of clicked
+        await pilot.pause()
+        assert first.query_one("#helpful-yes", Button).disabled
+        assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(MarkdownText).source
+        assert [m.text for m in app.screen.query(UserMessage)] == ["winmail.dat öffnen", "Ja!"]
+
+        second = await ask_chat(pilot, "Postfachpasswort zurücksetzen")
+        await pilot.press(*"hat leider nicht geholfen", "enter")
+        await pilot.pause()
+        assert second.query_one("#helpful-no", Button).disabled
+        offer = app.screen.query(BotMessage).last()
+        assert "0800 1003329" in offer.query_one(MarkdownText).source
+
+        # No answer waits for feedback now: „Ja“ is a message like any other, not feedback for an old answer.
+        await pilot.press(*"Ja", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query(BotMessage).last() is not offer
+        said = [text for who, text in app.screen.transcript if who == "Sie"]
+
+    turns = ConversationLog(db).turns()
+    assert [(turn.question, turn.feedback) for turn in turns] == [
+        ("winmail.dat öffnen", 1),
+        ("Postfachpasswort zurücksetzen", 0),
+        ("Ja", None),
+    ]
+    assert said == ["winmail.dat öffnen", "Ja!", "Postfachpasswort zurücksetzen", "hat leider nicht geholfen", "Ja"]
+
+
 async def test_unsure_question_offers_suggestions_to_pick_by_keyboard(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

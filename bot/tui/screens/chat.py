@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Header, Input, Label, Static
 
 from faqbot.bot import wording
-from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories
+from faqbot.bot.dialog import MAX_MESSAGE_CHARS, Dialog, Reply, categories, feedback_verdict
 from faqbot.bot.log.store import ConversationLog
 from faqbot.bot.tui import collector
 from faqbot.bot.tui.helper_screens import HelperScreens, find
@@ -197,6 +197,12 @@ class ChatScreen(Screen[None]):
         helper = find(self.helper_screens, reply.article.helper) if reply.article else None
         return BotMessage(reply, categories(self.dialog.index), turn_id=turn_id, helper_title=helper.title if helper else None)
 
+    def _answer_awaiting_feedback(self) -> BotMessage | None:
+        """The conversation's last reply, when it is an answer whose „Ja“ / „Nein“ is still open."""
+        replies = self.conversation.query_children(BotMessage)
+        last = replies.last() if replies else None
+        return last if last is not None and last.awaits_feedback else None
+
     def _show(self, reply: Reply) -> BotMessage:
         message = self._bot_message(reply)
         self.conversation.mount(message)
@@ -233,6 +239,13 @@ class ChatScreen(Screen[None]):
         field.remember(text)
         if not text.strip():
             field.value = ""
+            return
+        waiting = self._answer_awaiting_feedback()
+        helpful = feedback_verdict(text) if waiting is not None else None
+        if waiting is not None and helpful is not None:  # „ja“ typed under „War das hilfreich?“: feedback, not a question
+            field.value = ""
+            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"))
+            waiting.give_feedback(helpful, typed=text)
             return
         self.transcript.append(("Sie", text))
         question = Horizontal(UserMessage(text), classes="user-row")
@@ -344,7 +357,7 @@ class ChatScreen(Screen[None]):
     def _feedback(self, event: BotMessage.FeedbackGiven) -> None:
         if event.turn_id is not None:
             self._log_feedback(event.turn_id, event.helpful)
-        self.transcript.append(("Sie", wording.FEEDBACK_YES if event.helpful else wording.FEEDBACK_NO))
+        self.transcript.append(("Sie", event.typed or (wording.FEEDBACK_YES if event.helpful else wording.FEEDBACK_NO)))
         self._show(self.dialog.feedback(event.reply, event.helpful))
         self._back_to_question()
 

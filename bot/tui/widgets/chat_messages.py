@@ -71,11 +71,12 @@ class BotMessage(Vertical):
             self.category = category
 
     class FeedbackGiven(Message):
-        def __init__(self, reply: Reply, helpful: bool, turn_id: int | None) -> None:
+        def __init__(self, reply: Reply, helpful: bool, turn_id: int | None, typed: str | None = None) -> None:
             super().__init__()
             self.reply = reply
             self.helpful = helpful
             self.turn_id = turn_id
+            self.typed = typed  # what the customer typed instead of clicking („ja“, „hat nicht geholfen“), if so
 
     class SectionShown(Message):
         """Another section (None: the whole article) of an answer is now shown."""
@@ -171,9 +172,18 @@ class BotMessage(Vertical):
     @on(Button.Pressed, "#helpful-yes, #helpful-no")
     def _feedback(self, event: Button.Pressed) -> None:
         event.stop()
+        self.give_feedback(event.button.id == "helpful-yes")
+
+    @property
+    def awaits_feedback(self) -> bool:
+        """An answer whose „Ja“ / „Nein“ has not been given yet."""
+        return any(not button.disabled for button in self.query(".feedback Button").results(Button))
+
+    def give_feedback(self, helpful: bool, typed: str | None = None) -> None:
+        """„Ja“ or „Nein“, clicked or typed: the buttons are locked, the screen replies and logs it."""
         for button in self.query(".feedback Button").results(Button):
             button.disabled = True
-        self.post_message(self.FeedbackGiven(self.reply, event.button.id == "helpful-yes", self.turn_id))
+        self.post_message(self.FeedbackGiven(self.reply, helpful, self.turn_id, typed))
 
     @on(Button.Pressed, "#open-helper")
     def _open_helper(self, event: Button.Pressed) -> None:

@@ -93,8 +93,11 @@ async def test_a_typed_ja_or_nein_under_an_answer_is_its_feedback_and_only_there
         await pilot.press(*"Ja!", "enter")  # typed instead of clicked
         await pilot.pause()
         assert first.query_one("#helpful-yes", Button).disabled
-        assert "Danke für Ihre Rückmeldung" in app.screen.query(BotMessage).last().query_one(MarkdownText).source
+        thanks = app.screen.query(BotMessage).last()
+        assert "Danke für Ihre Rückmeldung" in thanks.query_one(MarkdownText).source
         assert [m.text for m in app.screen.query(UserMessage)] == ["winmail.dat öffnen", "Ja!"]
+        conversation = app.screen.query_one("#conversation")  # the answer was shown from its top: scrolled down
+        assert thanks.region.y < conversation.region.bottom and thanks.region.bottom > conversation.region.y
 
         second = await ask_chat(pilot, "Postfachpasswort zurücksetzen")
         await pilot.press(*"hat leider nicht geholfen", "enter")

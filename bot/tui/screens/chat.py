@@ -197,6 +197,17 @@ class ChatScreen(Screen[None]):
         helper = find(self.helper_screens, reply.article.helper) if reply.article else None
         return BotMessage(reply, categories(self.dialog.index), turn_id=turn_id, helper_title=helper.title if helper else None)
 
+    def _reveal_when_laid_out(self, message: BotMessage) -> None:
+        """Scroll to a new reply in the layout that places it (_refresh_layout), not in a frame of its own."""
+        conversation = self.conversation
+        if message.reply.article is not None:
+            # An answer is read from its top: show its beginning rather than its feedback buttons.
+            self._reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
+        else:
+            # Short replies end the conversation; after a long answer was shown from its top, the view
+            # no longer follows the end by itself, and the reply would appear out of sight.
+            self._reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
+
     def _answer_awaiting_feedback(self) -> BotMessage | None:
         """The conversation's last reply, when it is an answer whose „Ja“ / „Nein“ is still open."""
         replies = self.conversation.query_children(BotMessage)
@@ -205,6 +216,7 @@ class ChatScreen(Screen[None]):
 
     def _show(self, reply: Reply) -> BotMessage:
         message = self._bot_message(reply)
+        self._reveal_when_laid_out(message)
         self.conversation.mount(message)
         self._record_reply(reply)
         return message
@@ -300,14 +312,7 @@ class ChatScreen(Screen[None]):
             return
         message = self._bot_message(event.reply)
         conversation = self.conversation
-        # Scrolled to in the layout that places the reply (_refresh_layout), not in a frame of its own.
-        if event.reply.article is not None:
-            # An answer is read from its top: show its beginning rather than its feedback buttons.
-            self._reveal = lambda: conversation.scroll_to_widget(message, top=True, animate=False, immediate=True)
-        else:
-            # Short replies end the conversation; after a long answer was shown from its top, the view
-            # no longer follows the end by itself, and the reply would appear out of sight.
-            self._reveal = lambda: conversation.scroll_end(animate=False, immediate=True)
+        self._reveal_when_laid_out(message)
         # Mounted with its parts, placeholder removed and old replies frozen before the screen is drawn again:
         # one layout and one paint for all of it.
         with self.app.batch_update():

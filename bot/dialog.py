@@ -8,10 +8,11 @@ here once (with the texts of ``bot/wording.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -74,6 +75,9 @@ def _intents() -> tuple[_Intent, ...]:
     )
 
 
+_Key = TypeVar("_Key")
+
+
 @cache
 def _feedback_phrases() -> dict[bool, tuple[str, ...]]:
     text = resources.files("faqbot.bot").joinpath("data", "feedback.yaml").read_text(encoding="utf-8")
@@ -83,14 +87,19 @@ def _feedback_phrases() -> dict[bool, tuple[str, ...]]:
 
 def feedback_verdict(message: str) -> bool | None:
     """True or False when the message is a typed „Ja“ or „Nein“ (as to „War das hilfreich?“), else None."""
+    return _closest_phrase(message, _feedback_phrases().items())
+
+
+def _closest_phrase(message: str, groups: Iterable[tuple[_Key, tuple[str, ...]]]) -> _Key | None:
+    """The group whose phrase the whole message matches best (small typos allowed), if any does."""
     plain = _plain(message)
     if not plain or len(plain.split()) > SMALLTALK_MAX_WORDS:
         return None
-    best: tuple[bool, float] | None = None
-    for verdict, phrases in _feedback_phrases().items():
+    best: tuple[_Key, float] | None = None
+    for key, phrases in groups:
         match = process.extractOne(plain, phrases, scorer=fuzz.ratio, score_cutoff=SMALLTALK_MIN_SIMILARITY)
         if match is not None and (best is None or match[1] > best[1]):
-            best = (verdict, match[1])
+            best = (key, match[1])
     return best[0] if best else None
 
 
@@ -104,15 +113,7 @@ def categories(index: Index) -> list[str]:
 
 
 def smalltalk_intent(message: str) -> _Intent | None:
-    plain = _plain(message)
-    if not plain or len(plain.split()) > SMALLTALK_MAX_WORDS:
-        return None
-    best: tuple[_Intent, float] | None = None
-    for intent in _intents():
-        match = process.extractOne(plain, intent.phrases, scorer=fuzz.ratio, score_cutoff=SMALLTALK_MIN_SIMILARITY)
-        if match is not None and (best is None or match[1] > best[1]):
-            best = (intent, match[1])
-    return best[0] if best else None
+    return _closest_phrase(message, ((intent, intent.phrases) for intent in _intents()))
 
 
 class Dialog:

@@ -124,3 +124,23 @@ def test_a_decision_all_but_certain_of_its_article_overrules_a_topic(index):
     assert result.status == "answer" and result.answer.article.id == "email-passwort-aendern"
     assert result.topic is None
     assert index.ask("Wie ändere ich das Passwort für meinen FTP-Zugang?").topic.id == "ftp"  # unsure: the topic
+
+
+@pytest.mark.parametrize(
+    ("message", "verdict"),
+    [
+        ("Ja", True),
+        ("ja!", True),
+        ("Ja, hat geholfen", True),
+        ("Nein.", False),
+        ("nö", False),
+        ("hat leider nicht geholfen", False),
+        ("Jain", None),  # neither: a message like any other
+        ("Danke", None),  # thanks is small talk, not a verdict on the answer
+        ("Nein, mein Postfach ist immer noch voll und Outlook meldet weiter Fehler", None),  # a question
+    ],
+)
+def test_a_typed_ja_or_nein_is_read_as_feedback_only_when_it_is_one(message, verdict):
+    from faqbot.bot.dialog import feedback_verdict
+
+    assert feedback_verdict(message) is verdict

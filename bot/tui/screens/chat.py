@@ -252,15 +252,15 @@ class ChatScreen(Screen[None]):
         if not text.strip():
             field.value = ""
             return
+        question = Horizontal(UserMessage(text), classes="user-row")
         waiting = self._answer_awaiting_feedback()
         helpful = feedback_verdict(text) if waiting is not None else None
         if waiting is not None and helpful is not None:  # „ja“ typed under „War das hilfreich?“: feedback, not a question
             field.value = ""
-            await self.conversation.mount(Horizontal(UserMessage(text), classes="user-row"))
+            await self.conversation.mount(question)
             waiting.give_feedback(helpful, typed=text)
             return
         self.transcript.append(("Sie", text))
-        question = Horizontal(UserMessage(text), classes="user-row")
         # A plain Static while a late answer is looked up: one widget to lay out, not a whole reply's.
         placeholder = Static("…", classes="static-reply waiting", markup=False)
         answered = asyncio.Event()

@@ -174,14 +174,17 @@ class BotMessage(Vertical):
         event.stop()
         self.give_feedback(event.button.id == "helpful-yes")
 
+    def _feedback_buttons(self) -> list[Button]:
+        return list(self.query(".feedback Button").results(Button))
+
     @property
     def awaits_feedback(self) -> bool:
         """An answer whose „Ja“ / „Nein“ has not been given yet."""
-        return any(not button.disabled for button in self.query(".feedback Button").results(Button))
+        return any(not button.disabled for button in self._feedback_buttons())
 
     def give_feedback(self, helpful: bool, typed: str | None = None) -> None:
         """„Ja“ or „Nein“, clicked or typed: the buttons are locked, the screen replies and logs it."""
-        for button in self.query(".feedback Button").results(Button):
+        for button in self._feedback_buttons():
             button.disabled = True
         self.post_message(self.FeedbackGiven(self.reply, helpful, self.turn_id, typed))
 

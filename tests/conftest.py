@@ -167,14 +167,15 @@ async def click_visible(pilot, widget) -> None:
     await pilot.click(widget)
 
 
-async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
-    """Let the app run until ``condition()`` holds (files are written in Textual's own thread)."""
+async def wait_until(pilot, condition, timeout: float = 5.0, what: str = "") -> None:
+    """Let the app run until ``condition()`` holds (files are written in Textual's own thread; a layout
+    may take a frame more on a loaded machine). ``what`` describes the state when it does not."""
     import time
 
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met in time: {what}" if what else "condition not met in time")
         await pilot.pause(0.05)
 
 

@@ -321,11 +321,15 @@ async def test_older_replies_are_frozen_to_text_and_the_transcript_keeps_everyth
         conversation = app.screen.query_one("#conversation")
         for question in questions:
             answer = await ask_chat(pilot, question)
+
             # Shown from its top margin (scrolled to in the layout that placed it), while older replies move
             # into the archive; unless it is shorter than the view and the conversation ends below it
-            at_top = answer.region.y == conversation.region.y + 1
-            at_end = conversation.scroll_y == conversation.max_scroll_y and answer.region.height < conversation.region.height
-            assert at_top or at_end, (question, answer.region, conversation.region)
+            def revealed(answer=answer) -> bool:
+                at_top = answer.region.y == conversation.region.y + 1
+                at_end = conversation.scroll_y == conversation.max_scroll_y and answer.region.height < conversation.region.height
+                return at_top or at_end
+
+            await wait_until(pilot, revealed, what=f"{question}: {answer.region} in {conversation.region}")
         live = list(conversation.query_children(BotMessage))
         archives = list(conversation.query_children(Archive))
         archived = [message for archive in archives for message in archive.messages]

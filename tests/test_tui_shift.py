@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static, TextArea
 
+from conftest import wait_until
+
 from faqbot.bot.tui.screens.customer import CustomerScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 
@@ -47,7 +49,9 @@ async def test_preview_marks_the_section_and_copies_it_or_the_whole_article(make
         screen = app.screen
         assert screen.current.id == "tls-ports" and screen.section.anchor == "zertifikatsfehler-mit-mail-ihredomain-tld"
         assert "## ▶ Zertifikatsfehler" in screen.query_one("#preview").source
-        assert screen.query_one("#preview-pane").scroll_y > 0  # scrolled down to the section
+        # scrolled down to the section, once the article is laid out at the pane's width (a frame or two later)
+        pane = screen.query_one("#preview-pane")
+        await wait_until(pilot, lambda: pane.scroll_y > 0)
         await pilot.press("f2")
         assert app.clipboard.startswith("## Zertifikatsfehler mit mail.IhreDomain.tld") and "POP3s" not in app.clipboard
         await pilot.press("shift+f2")

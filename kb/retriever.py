@@ -388,40 +388,62 @@ class Index:
         Remembered per word when every term of it is known as it is (the index does not change, and words
         recur from question to question); a word that needs a typo lookup is resolved again each time
         (the lookup has its own memo).
+
+        A known word's plan is what ``_resolved_plan`` makes of it — every factor 1.0, so each share is 1 / parts
+        and each query weight the idf (x * 1.0 is x) — without the typo lookup's steps: most words of most
+        questions. Written out without comprehensions or the named tuple's constructor, one lookup per term
+        (``_term_entries``): a word new to the process is made in the middle of a search, where each Python
+        object it touches is likely a cache miss.
         """
-        term_id = self._term_id
-        numbers = [term_id.get(term) for term in word.parts]
-        whole = term_id.get(word.whole) if word.whole else None
-        if None in numbers or (word.whole and whole is None):
-            return self._resolved_plan(word)
-        plan = self._known_plan(cast(list[int], numbers), whole)
+        entries = self._term_entries
+        parts = word.parts
+        whole_term = word.whole
+        if len(parts) == 1 and not whole_term:  # one term: the commonest word
+            entry = entries.get(parts[0])
+            if entry is None:
+                return self._resolved_plan(word)
+            number, start, stop, weight = entry
+            sparse = (stop - start) * SPARSE_SHARE <= self._document_count
+            plan = _new_plan(_Plan, (weight, True, ((number, weight),), sparse, ((start, stop, 1.0),), None))
+        else:
+            share = 1.0 / len(parts)
+            part_ranges = []
+            query_terms = []
+            weight = -math.inf
+            for term in parts:
+                entry = entries.get(term)
+                if entry is None:
+                    return self._resolved_plan(word)
+                number, start, stop, idf = entry
+                part_ranges.append((start, stop, share))
+                query_terms.append((number, idf))
+                if idf > weight:  # the first of the largest, as ``max``
+                    weight = idf
+            whole_range = None
+            if whole_term:
+                entry = entries.get(whole_term)
+                if entry is None:
+                    return self._resolved_plan(word)
+                number, start, stop, idf = entry
+                whole_range = (start, stop, 1.0)
+                query_terms.append((number, idf))
+                if idf > weight:
+                    weight = idf
+            plan = _new_plan(_Plan, (weight, True, tuple(query_terms), False, tuple(part_ranges), whole_range))
         if len(self._plans) < _PLANS:
             self._plans[word.text] = plan
         return plan
 
-    def _known_plan(self, numbers: list[int], whole: int | None) -> _Plan:
-        """The plan of a word whose parts (``numbers``) and whole compound are all known terms.
-
-        What ``_resolved_plan`` makes of such a word — every factor 1.0, so each share is 1 / parts and each
-        query weight the idf (x * 1.0 is x) — without the typo lookup's steps: most words of most questions.
-        """
-        terms = self._term_postings
-        if whole is None and len(numbers) == 1:  # one term: the commonest word
-            number = numbers[0]
-            start, stop, weight = terms[number]
-            sparse = (stop - start) * SPARSE_SHARE <= self._document_count
-            return _Plan(weight, True, ((number, weight),), sparse, ((start, stop, 1.0),), None)
-        share = 1.0 / len(numbers)
-        parts = tuple([(start, stop, share) for start, stop, _ in map(terms.__getitem__, numbers)])
-        known = numbers if whole is None else [*numbers, whole]
-        weights = [terms[number][2] for number in known]
-        whole_range = (terms[whole][0], terms[whole][1], 1.0) if whole is not None else None
-        return _Plan(max(weights), True, tuple(zip(known, weights, strict=True)), False, parts, whole_range)
-
     @cached_property
-    def _term_postings(self) -> list[tuple[int, int, float]]:
-        """Per term: its postings' start and stop, and its idf; one tuple each, so a word's plan reads one per term."""
-        return list(zip(self._indptr[:-1], self._indptr[1:], self._idf, strict=True))
+    def _term_entries(self) -> dict[str, tuple[int, int, int, float]]:
+        """Term → its number, its postings' start and stop, and its idf: one lookup per term of a word's plan.
+
+        Made on the first search (the Python ints and floats are the lists' own: about 72 bytes a term more).
+        """
+        indptr = self._indptr
+        return dict(
+            zip(self.flat.terms, zip(range(len(indptr) - 1), indptr[:-1], indptr[1:], self._idf, strict=True), strict=True)
+        )
 
     def _resolved_plan(self, word: Word) -> _Plan:
         """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``)."""
@@ -930,6 +952,10 @@ class _Plan(NamedTuple):
     sparse: bool  # one term (or none) in few documents: only theirs are updated
     parts: tuple[tuple[int, int, float], ...]  # known parts: postings [start, stop) and share (factor / parts)
     whole: tuple[int, int, float] | None  # the whole compound, when known: postings [start, stop) and factor
+
+
+# A plan from a tuple of its fields without the named tuple's Python-level ``__new__`` (a frame fewer per word).
+_new_plan = tuple.__new__
 
 
 class _Scores(NamedTuple):

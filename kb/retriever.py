@@ -275,8 +275,9 @@ class Index:
                 known_weight += weight
             else:
                 unknown_words.add(word.text)
-            for number, value in plan.query_terms:
-                query_terms[number] = max(query_terms.get(number, 0.0), value)
+            for number, value in plan.query_terms:  # the most of 0.0 and each value, as ``max`` without its call
+                old = query_terms.get(number, 0.0)
+                query_terms[number] = value if value > old else old
             if plan.sparse:  # few documents: only theirs are updated, each as the whole array's would be
                 docs, values = self._scaled_postings(*plan.parts[0]) if plan.parts else (_NO_DOCS, _NO_VALUES)
                 explained_words.append(_Explained(weight, sparse=(docs, values, n)))
@@ -498,12 +499,19 @@ class Index:
         n = self._document_count
         parts = plan.parts
         share = parts[0][2] if parts else 1.0
-        scale = share if math.frexp(share)[0] == 0.5 and all(part[2] == share for part in parts) else 1.0
+        scale = share if math.frexp(share)[0] == 0.5 else 1.0
+        for part in parts:  # a loop, not ``all`` over a generator: this runs for most words of a search
+            if part[2] != share:
+                scale = 1.0
+                break
         total: np.ndarray | None = None
         owned = False  # total is this word's own array (else a ready part array of the index)
+        dense_parts = self._dense_parts
         for start, stop, part_share in parts:
             factor = part_share / scale  # 1.0 when the share is the scale, else the share itself
-            ready = self._dense_part(start, stop)
+            ready = dense_parts.get(start)
+            if ready is None:
+                ready = self._dense_part(start, stop)
             if ready is not None:
                 values = ready if factor == 1.0 else ready * factor
                 if total is None:

@@ -99,6 +99,7 @@ SPARSE_SHARE = 8
 DENSE_PART_SHARE = 8
 DENSE_PART_ROOM = 2
 _PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)
+_NOT_LOOKED_UP = object()  # the typo memo's answer for a term not looked up yet
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_VALUES = np.zeros(0)
 
@@ -240,8 +241,9 @@ class Index:
         if number is not None:
             return number, 1.0
         key = (term, word)
-        if key in self._fuzzy_cache:
-            return self._fuzzy_cache[key]
+        cached = self._fuzzy_cache.get(key, _NOT_LOOKED_UP)
+        if cached is not _NOT_LOOKED_UP:  # None is a lookup that found nothing
+            return cast(tuple[int, float] | None, cached)
         best = None
         match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
@@ -447,35 +449,48 @@ class Index:
         )
 
     def _resolved_plan(self, word: Word) -> _Plan:
-        """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``)."""
+        """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``).
+
+        Its weight is the idf of its best known term (the unknown weight when none is known, at least that when a
+        part of a compound is unknown); written out as a loop for the reason ``_plan`` gives.
+        """
         text = word.text
-        parts = [self._resolve(term, text) for term in word.parts]
-        whole = self._resolve(word.whole, text) if word.whole else None
-        known = [match for match in (*parts, whole) if match is not None]
-        idf = self._idf
-        weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
-        if len(known) < len(parts):  # an unknown part of a compound still weighs
-            weight = max(weight, self.unknown_idf)
-        indptr = self._indptr
-        # Each known part's postings with its share of the word (its factor over the parts), in order.
-        part_postings = tuple(
-            (indptr[number], indptr[number + 1], factor / len(parts)) for number, factor in (m for m in parts if m is not None)
-        )
-        whole_range = (indptr[whole[0]], indptr[whole[0] + 1], whole[1]) if whole is not None else None
+        resolve, idf, indptr = self._resolve, self._idf, self._indptr
+        count = len(word.parts)
+        part_postings = []  # each known part's postings with its share of the word (its factor over the parts)
+        query_terms = []
+        weight = -math.inf
+        known = 0
+        for term in word.parts:
+            match = resolve(term, text)
+            if match is not None:
+                number, factor = match
+                part_postings.append((indptr[number], indptr[number + 1], factor / count))
+                query_terms.append((number, idf[number] * factor))
+                if idf[number] > weight:
+                    weight = idf[number]
+                known += 1
+        whole_range = None
+        if word.whole:
+            whole = resolve(word.whole, text)
+            if whole is not None:
+                number, factor = whole
+                whole_range = (indptr[number], indptr[number + 1], factor)
+                query_terms.append((number, idf[number] * factor))
+                if idf[number] > weight:
+                    weight = idf[number]
+                known += 1
+        if not known:
+            weight = self.unknown_idf
+        elif known < count and self.unknown_idf > weight:  # an unknown part of a compound still weighs
+            weight = self.unknown_idf
         # A word that is one term (or none) in at most 1/SPARSE_SHARE of the documents updates only theirs.
         sparse = (
-            len(parts) == 1
-            and whole is None
+            count == 1
+            and whole_range is None
             and (not part_postings or (part_postings[0][1] - part_postings[0][0]) * SPARSE_SHARE <= self._document_count)
         )
-        return _Plan(
-            weight,
-            bool(known),
-            tuple((number, idf[number] * factor) for number, factor in known),
-            sparse,
-            part_postings,
-            whole_range,
-        )
+        return _new_plan(_Plan, (weight, known > 0, tuple(query_terms), sparse, tuple(part_postings), whole_range))
 
     def _scaled_postings(self, start: int, stop: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
         """A range of postings: the documents, and how well each explains the term times ``factor`` (x * 1.0 is x)."""

@@ -282,13 +282,13 @@ class Index:
                 query_terms[number] = value if value > old else old
             if plan.sparse:  # few documents: only theirs are updated, each as the whole array's would be
                 docs, values = self._scaled_postings(*plan.parts[0]) if plan.parts else (_NO_DOCS, _NO_VALUES)
-                explained_words.append(_Explained(weight, sparse=(docs, values, n)))
+                explained_words.append(_Explained(weight, None, 1.0, docs, values, n))
                 if coverage is None:
                     coverage = np.zeros(n)
                 np.add.at(coverage, docs, values * weight)  # in place, in order; any other adds 0.0 × weight
                 continue
             explained, scale = self._word_coverage(plan)
-            explained_words.append(_Explained(weight, explained, scale=scale))
+            explained_words.append(_Explained(weight, explained, scale))
             # (explained × scale) × weight is explained × (scale × weight) to the bit: both products by a power
             # of two are exact, so both round the same real number.
             factor = scale * weight
@@ -304,7 +304,7 @@ class Index:
         all_similarities = self._question_similarities(query_terms, total_weight, best, places)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
-        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage.take(best) / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
         score = np.where(self._has_topic_term(best, places, query_terms), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
@@ -906,20 +906,23 @@ class _Explained:
 
     __slots__ = ("weight", "_dense", "_scale", "_docs", "_values", "_size", "_tops")
 
+    # Positional and without branches: one is made per word of every search.
     def __init__(
         self,
         weight: float,
-        dense: np.ndarray | None = None,
-        sparse: tuple[np.ndarray, np.ndarray, int] | None = None,
-        *,
+        dense: np.ndarray | None,
         scale: float = 1.0,
+        docs: np.ndarray | None = None,
+        values: np.ndarray | None = None,
+        size: int = 0,
     ):
+        """``dense`` (a dense word's array) and ``scale``, or ``docs``, ``values`` and ``size`` (a sparse word's)."""
         self.weight = weight
         self._dense = dense
         self._scale = scale
-        self._docs: np.ndarray | None = sparse[0] if sparse is not None else None
-        self._values: np.ndarray | None = sparse[1] if sparse is not None else None
-        self._size = sparse[2] if sparse is not None else 0
+        self._docs = docs
+        self._values = values
+        self._size = size
         self._tops: tuple[int, float, float] | None = None
 
     @property

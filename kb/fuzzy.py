@@ -53,8 +53,9 @@ def _masks(strings: Sequence[str]) -> np.ndarray:
 def _mask(word: str) -> np.uint64:
     mask = 0
     for char in word:
-        kind = ord(char) & 31 if ord(char) < 128 else _OTHER
-        mask |= 1 << (kind + 32) if mask >> kind & 1 else 1 << kind
+        code = ord(char)
+        bit = 1 << (code & 31 if code < 128 else _OTHER)
+        mask |= bit << 32 if mask & bit else bit
     return np.uint64(mask)
 
 
@@ -69,18 +70,23 @@ class Vocabulary:
         self._masks = _masks(strings)[self._order]
         # The strings in that order, as objects: the few that pass the mask are taken in one step.
         self._sorted = np.array(strings, dtype=object)[self._order] if strings else np.zeros(0, dtype=object)
+        # Per length 0 … the longest + 1: the first position of a string at least that long, as Python ints (a list
+        # lookup instead of a search per lookup).
+        longest = int(self._lengths[-1]) if len(strings) else 0
+        self._starts: list[int] = self._lengths.searchsorted(np.arange(longest + 2)).tolist()
 
     def closest(self, word: str, allowed: int) -> tuple[int, int] | None:
         """(position in ``strings``, edits) of the closest string within ``allowed`` edits, or None."""
         if allowed <= 0:
             return None
+        starts = self._starts
+        end = len(starts) - 1  # lengths past the longest all start at the end
+        start, stop = starts[min(max(len(word) - allowed, 0), end)], starts[min(len(word) + allowed + 1, end)]
         # Array methods rather than numpy's functions: the same operations without the functions' dispatch.
-        start, stop = self._lengths.searchsorted((len(word) - allowed, len(word) + allowed + 1)).tolist()
         near = (np.bitwise_count(self._masks[start:stop] ^ _mask(word)) <= 2 * allowed).nonzero()[0]
         if not len(near):
             return None
-        near += start
-        candidates = self._sorted[near].tolist()
+        candidates = self._sorted[start:stop][near].tolist()
         # The first of the fewest edits wins: shorter strings come first.
         if len(candidates) <= _FEW:  # one call each: cheaper than cdist's set-up for a handful of strings
             best, fewest = 0, allowed + 1
@@ -92,4 +98,4 @@ class Vocabulary:
             distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32)[0]
             best = int(distances.argmin())
             fewest = int(distances[best])
-        return (int(self._order[near[best]]), fewest) if fewest <= allowed else None
+        return (int(self._order[start + int(near[best])]), fewest) if fewest <= allowed else None

@@ -99,6 +99,7 @@ SPARSE_SHARE = 8
 DENSE_PART_SHARE = 8
 DENSE_PART_ROOM = 2
 _PLANS = 20_000  # words whose plans are remembered (about 0.6 KB each)
+_NOT_LOOKED_UP = object()  # the typo memo's answer for a term not looked up yet
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_VALUES = np.zeros(0)
 
@@ -240,8 +241,9 @@ class Index:
         if number is not None:
             return number, 1.0
         key = (term, word)
-        if key in self._fuzzy_cache:
-            return self._fuzzy_cache[key]
+        cached = self._fuzzy_cache.get(key, _NOT_LOOKED_UP)
+        if cached is not _NOT_LOOKED_UP:  # None is a lookup that found nothing
+            return cast(tuple[int, float] | None, cached)
         best = None
         match = self._stem_vocabulary.closest(term, max_edits(term))
         if match is not None:
@@ -275,17 +277,18 @@ class Index:
                 known_weight += weight
             else:
                 unknown_words.add(word.text)
-            for number, value in plan.query_terms:
-                query_terms[number] = max(query_terms.get(number, 0.0), value)
+            for number, value in plan.query_terms:  # the most of 0.0 and each value, as ``max`` without its call
+                old = query_terms.get(number, 0.0)
+                query_terms[number] = value if value > old else old
             if plan.sparse:  # few documents: only theirs are updated, each as the whole array's would be
                 docs, values = self._scaled_postings(*plan.parts[0]) if plan.parts else (_NO_DOCS, _NO_VALUES)
-                explained_words.append(_Explained(weight, sparse=(docs, values, n)))
+                explained_words.append(_Explained(weight, None, 1.0, docs, values, n))
                 if coverage is None:
                     coverage = np.zeros(n)
                 np.add.at(coverage, docs, values * weight)  # in place, in order; any other adds 0.0 × weight
                 continue
             explained, scale = self._word_coverage(plan)
-            explained_words.append(_Explained(weight, explained, scale=scale))
+            explained_words.append(_Explained(weight, explained, scale))
             # (explained × scale) × weight is explained × (scale × weight) to the bit: both products by a power
             # of two are exact, so both round the same real number.
             factor = scale * weight
@@ -301,7 +304,7 @@ class Index:
         all_similarities = self._question_similarities(query_terms, total_weight, best, places)
         # All candidates at once, each element with the operations, in the order, of the formula term by term.
         similarity = np.array(all_similarities)
-        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage[best] / total_weight
+        score = (1 - QUESTION_SIMILARITY_WEIGHT) * coverage.take(best) / total_weight
         score += QUESTION_SIMILARITY_WEIGHT * similarity
         score = np.where(self._has_topic_term(best, places, query_terms), score, score * OFF_TOPIC_FACTOR)
         scores = dict(zip(candidates, np.minimum(1.0, np.maximum(0.0, score)).tolist(), strict=True))
@@ -388,71 +391,106 @@ class Index:
         Remembered per word when every term of it is known as it is (the index does not change, and words
         recur from question to question); a word that needs a typo lookup is resolved again each time
         (the lookup has its own memo).
+
+        A known word's plan is what ``_resolved_plan`` makes of it — every factor 1.0, so each share is 1 / parts
+        and each query weight the idf (x * 1.0 is x) — without the typo lookup's steps: most words of most
+        questions. Written out without comprehensions or the named tuple's constructor, one lookup per term
+        (``_term_entries``): a word new to the process is made in the middle of a search, where each Python
+        object it touches is likely a cache miss.
         """
-        term_id = self._term_id
-        numbers = [term_id.get(term) for term in word.parts]
-        whole = term_id.get(word.whole) if word.whole else None
-        if None in numbers or (word.whole and whole is None):
-            return self._resolved_plan(word)
-        plan = self._known_plan(cast(list[int], numbers), whole)
+        entries = self._term_entries
+        parts = word.parts
+        whole_term = word.whole
+        if len(parts) == 1 and not whole_term:  # one term: the commonest word
+            entry = entries.get(parts[0])
+            if entry is None:
+                return self._resolved_plan(word)
+            number, start, stop, weight = entry
+            sparse = (stop - start) * SPARSE_SHARE <= self._document_count
+            plan = _new_plan(_Plan, (weight, True, ((number, weight),), sparse, ((start, stop, 1.0),), None))
+        else:
+            share = 1.0 / len(parts)
+            part_ranges = []
+            query_terms = []
+            weight = -math.inf
+            for term in parts:
+                entry = entries.get(term)
+                if entry is None:
+                    return self._resolved_plan(word)
+                number, start, stop, idf = entry
+                part_ranges.append((start, stop, share))
+                query_terms.append((number, idf))
+                if idf > weight:  # the first of the largest, as ``max``
+                    weight = idf
+            whole_range = None
+            if whole_term:
+                entry = entries.get(whole_term)
+                if entry is None:
+                    return self._resolved_plan(word)
+                number, start, stop, idf = entry
+                whole_range = (start, stop, 1.0)
+                query_terms.append((number, idf))
+                if idf > weight:
+                    weight = idf
+            plan = _new_plan(_Plan, (weight, True, tuple(query_terms), False, tuple(part_ranges), whole_range))
         if len(self._plans) < _PLANS:
             self._plans[word.text] = plan
         return plan
 
-    def _known_plan(self, numbers: list[int], whole: int | None) -> _Plan:
-        """The plan of a word whose parts (``numbers``) and whole compound are all known terms.
-
-        What ``_resolved_plan`` makes of such a word — every factor 1.0, so each share is 1 / parts and each
-        query weight the idf (x * 1.0 is x) — without the typo lookup's steps: most words of most questions.
-        """
-        terms = self._term_postings
-        if whole is None and len(numbers) == 1:  # one term: the commonest word
-            number = numbers[0]
-            start, stop, weight = terms[number]
-            sparse = (stop - start) * SPARSE_SHARE <= self._document_count
-            return _Plan(weight, True, ((number, weight),), sparse, ((start, stop, 1.0),), None)
-        share = 1.0 / len(numbers)
-        parts = tuple([(start, stop, share) for start, stop, _ in map(terms.__getitem__, numbers)])
-        known = numbers if whole is None else [*numbers, whole]
-        weights = [terms[number][2] for number in known]
-        whole_range = (terms[whole][0], terms[whole][1], 1.0) if whole is not None else None
-        return _Plan(max(weights), True, tuple(zip(known, weights, strict=True)), False, parts, whole_range)
-
     @cached_property
-    def _term_postings(self) -> list[tuple[int, int, float]]:
-        """Per term: its postings' start and stop, and its idf; one tuple each, so a word's plan reads one per term."""
-        return list(zip(self._indptr[:-1], self._indptr[1:], self._idf, strict=True))
+    def _term_entries(self) -> dict[str, tuple[int, int, int, float]]:
+        """Term → its number, its postings' start and stop, and its idf: one lookup per term of a word's plan.
+
+        Made on the first search (the Python ints and floats are the lists' own: about 72 bytes a term more).
+        """
+        indptr = self._indptr
+        return dict(
+            zip(self.flat.terms, zip(range(len(indptr) - 1), indptr[:-1], indptr[1:], self._idf, strict=True), strict=True)
+        )
 
     def _resolved_plan(self, word: Word) -> _Plan:
-        """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``)."""
+        """The plan of any word: each term resolved, a typo through the vocabulary (not remembered: see ``_plan``).
+
+        Its weight is the idf of its best known term (the unknown weight when none is known, at least that when a
+        part of a compound is unknown); written out as a loop for the reason ``_plan`` gives.
+        """
         text = word.text
-        parts = [self._resolve(term, text) for term in word.parts]
-        whole = self._resolve(word.whole, text) if word.whole else None
-        known = [match for match in (*parts, whole) if match is not None]
-        idf = self._idf
-        weight = max([idf[number] for number, _ in known], default=self.unknown_idf)
-        if len(known) < len(parts):  # an unknown part of a compound still weighs
-            weight = max(weight, self.unknown_idf)
-        indptr = self._indptr
-        # Each known part's postings with its share of the word (its factor over the parts), in order.
-        part_postings = tuple(
-            (indptr[number], indptr[number + 1], factor / len(parts)) for number, factor in (m for m in parts if m is not None)
-        )
-        whole_range = (indptr[whole[0]], indptr[whole[0] + 1], whole[1]) if whole is not None else None
+        resolve, idf, indptr = self._resolve, self._idf, self._indptr
+        count = len(word.parts)
+        part_postings = []  # each known part's postings with its share of the word (its factor over the parts)
+        query_terms = []
+        weight = -math.inf
+        known = 0
+        for term in word.parts:
+            match = resolve(term, text)
+            if match is not None:
+                number, factor = match
+                part_postings.append((indptr[number], indptr[number + 1], factor / count))
+                query_terms.append((number, idf[number] * factor))
+                if idf[number] > weight:
+                    weight = idf[number]
+                known += 1
+        whole_range = None
+        if word.whole:
+            whole = resolve(word.whole, text)
+            if whole is not None:
+                number, factor = whole
+                whole_range = (indptr[number], indptr[number + 1], factor)
+                query_terms.append((number, idf[number] * factor))
+                if idf[number] > weight:
+                    weight = idf[number]
+                known += 1
+        if not known:
+            weight = self.unknown_idf
+        elif known < count and self.unknown_idf > weight:  # an unknown part of a compound still weighs
+            weight = self.unknown_idf
         # A word that is one term (or none) in at most 1/SPARSE_SHARE of the documents updates only theirs.
         sparse = (
-            len(parts) == 1
-            and whole is None
+            count == 1
+            and whole_range is None
             and (not part_postings or (part_postings[0][1] - part_postings[0][0]) * SPARSE_SHARE <= self._document_count)
         )
-        return _Plan(
-            weight,
-            bool(known),
-            tuple((number, idf[number] * factor) for number, factor in known),
-            sparse,
-            part_postings,
-            whole_range,
-        )
+        return _new_plan(_Plan, (weight, known > 0, tuple(query_terms), sparse, tuple(part_postings), whole_range))
 
     def _scaled_postings(self, start: int, stop: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
         """A range of postings: the documents, and how well each explains the term times ``factor`` (x * 1.0 is x)."""
@@ -476,12 +514,19 @@ class Index:
         n = self._document_count
         parts = plan.parts
         share = parts[0][2] if parts else 1.0
-        scale = share if math.frexp(share)[0] == 0.5 and all(part[2] == share for part in parts) else 1.0
+        scale = share if math.frexp(share)[0] == 0.5 else 1.0
+        for part in parts:  # a loop, not ``all`` over a generator: this runs for most words of a search
+            if part[2] != share:
+                scale = 1.0
+                break
         total: np.ndarray | None = None
         owned = False  # total is this word's own array (else a ready part array of the index)
+        dense_parts = self._dense_parts
         for start, stop, part_share in parts:
             factor = part_share / scale  # 1.0 when the share is the scale, else the share itself
-            ready = self._dense_part(start, stop)
+            ready = dense_parts.get(start)
+            if ready is None:
+                ready = self._dense_part(start, stop)
             if ready is not None:
                 values = ready if factor == 1.0 else ready * factor
                 if total is None:
@@ -861,20 +906,23 @@ class _Explained:
 
     __slots__ = ("weight", "_dense", "_scale", "_docs", "_values", "_size", "_tops")
 
+    # Positional and without branches: one is made per word of every search.
     def __init__(
         self,
         weight: float,
-        dense: np.ndarray | None = None,
-        sparse: tuple[np.ndarray, np.ndarray, int] | None = None,
-        *,
+        dense: np.ndarray | None,
         scale: float = 1.0,
+        docs: np.ndarray | None = None,
+        values: np.ndarray | None = None,
+        size: int = 0,
     ):
+        """``dense`` (a dense word's array) and ``scale``, or ``docs``, ``values`` and ``size`` (a sparse word's)."""
         self.weight = weight
         self._dense = dense
         self._scale = scale
-        self._docs: np.ndarray | None = sparse[0] if sparse is not None else None
-        self._values: np.ndarray | None = sparse[1] if sparse is not None else None
-        self._size = sparse[2] if sparse is not None else 0
+        self._docs = docs
+        self._values = values
+        self._size = size
         self._tops: tuple[int, float, float] | None = None
 
     @property
@@ -930,6 +978,10 @@ class _Plan(NamedTuple):
     sparse: bool  # one term (or none) in few documents: only theirs are updated
     parts: tuple[tuple[int, int, float], ...]  # known parts: postings [start, stop) and share (factor / parts)
     whole: tuple[int, int, float] | None  # the whole compound, when known: postings [start, stop) and factor
+
+
+# A plan from a tuple of its fields without the named tuple's Python-level ``__new__`` (a frame fewer per word).
+_new_plan = tuple.__new__
 
 
 class _Scores(NamedTuple):

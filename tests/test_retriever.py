@@ -354,7 +354,10 @@ def test_a_known_words_plan_is_the_plan_of_resolving_it(index):
     known = [word for word in words if all(term in index._term_id for term in word.terms)]
     assert len(known) > 100 and any(word.whole for word in known) and any(len(word.parts) > 2 for word in known)
     for word in known:
-        assert index._plan(word) == index._resolved_plan(word)
+        index._plans.clear()
+        plan, resolved = index._plan(word), index._resolved_plan(word)
+        # repr as well: the same values of the same types (an int weight would equal its float)
+        assert plan == resolved and repr(plan) == repr(resolved)
 
 
 @settings(max_examples=500, deadline=None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from conftest import wait_until
-
 from faqbot.bot.tui.screens.customer import CustomerScreen
 from faqbot.bot.tui.screens.reply import ReplyScreen
 

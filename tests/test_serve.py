@@ -354,9 +354,10 @@ def test_one_address_cannot_take_every_slot(tmp_path):
 
 @pytest.mark.long
 def test_idle_session_gets_a_notice_a_key_keeps_it_and_then_it_is_closed(tmp_path):
-    # 18 seconds, notice after 9: room for a loaded machine between the notice and the key that answers it
-    # (with 12 seconds the key came too late once, in a full run beside two other suites: load average 8)
-    with running_server("--idle-timeout", "0,3", "--no-log") as (server, port):
+    # 30 seconds, notice after 15: room for a loaded machine between the notice and the key that answers it
+    # (with 12 seconds the key came too late once, in a full run beside two other suites at load average 8;
+    # with 18 once in CI beside three other jobs)
+    with running_server("--idle-timeout", "0,5", "--no-log") as (server, port):
         sock, status = websocket_handshake(port)
         assert status == 101
         notice, closed = b"Tippen Sie etwas, um weiterzumachen", "wegen Inaktivität beendet. Laden Sie".encode()
@@ -364,6 +365,9 @@ def test_idle_session_gets_a_notice_a_key_keeps_it_and_then_it_is_closed(tmp_pat
         send_text(sock, json.dumps(["stdin", "a"]))
         again = read_until(sock, notice)  # a new idle period, so a new notice: not the end
         assert notice in again and closed not in again
+        # A ping, as a browser sends on its own: it keeps the server's websocket heartbeat (which closes a
+        # connection silent for 15 s + its pong wait) from ending the session before the idle timeout does
+        send_text(sock, json.dumps(["ping", "1"]))
         assert closed in read_until(sock, closed)  # warned first, then closed
         assert wait_until(lambda: not app_processes(server.pid))  # and the session's process is gone
         sock.close()

@@ -179,7 +179,6 @@ class Index:
         else:
             self.normaliser = Normaliser(flat.words)
         self.flat = flat
-        self._term_id = dict(zip(flat.terms, range(len(flat.terms)), strict=True))
         self._idf = flat.idf.tolist()
         self.unknown_idf = UNKNOWN_TERM_WEIGHT * idf(0, self._document_count)
         self._sections = SectionIndex(self.articles, self.normaliser)
@@ -237,9 +236,9 @@ class Index:
         word it came from against the known words, because a typo can throw the
         stemmer off ("newsleter" → "newsl", far from "newslett").
         """
-        number = self._term_id.get(term)
-        if number is not None:
-            return number, 1.0
+        entry = self._term_entries.get(term)
+        if entry is not None:
+            return entry[0], 1.0
         key = (term, word)
         cached = self._fuzzy_cache.get(key, _NOT_LOOKED_UP)
         if cached is not _NOT_LOOKED_UP:  # None is a lookup that found nothing
@@ -439,9 +438,10 @@ class Index:
 
     @cached_property
     def _term_entries(self) -> dict[str, tuple[int, int, int, float]]:
-        """Term → its number, its postings' start and stop, and its idf: one lookup per term of a word's plan.
+        """Term → its number, its postings' start and stop, and its idf: one lookup per term of a word's plan
+        (and the index's only map from a term to its number).
 
-        Made on the first search (the Python ints and floats are the lists' own: about 72 bytes a term more).
+        Made on the first search (the Python ints and floats are the lists' own).
         """
         indptr = self._indptr
         return dict(

@@ -351,7 +351,7 @@ def test_a_known_words_plan_is_the_plan_of_resolving_it(index):
     texts = [case.question for case in read_cases(DATA / "questions.tsv")]
     texts += ["Computerfachmann Praxisverwaltungsprogramm Postfachpasswort"]  # compounds of three and two parts
     words = {word.text: word for text in texts for word in index.normaliser.analyse(text)}.values()
-    known = [word for word in words if all(term in index._term_id for term in word.terms)]
+    known = [word for word in words if all(term in index._term_entries for term in word.terms)]
     assert len(known) > 100 and any(word.whole for word in known) and any(len(word.parts) > 2 for word in known)
     for word in known:
         index._plans.clear()
